@@ -1,0 +1,1 @@
+"""Model generation: Pydantic ``DatabaseMixin`` models → SQLAlchemy declarative classes."""

@@ -1,0 +1,385 @@
+"""ModelGenerator: a ``DatabaseMixin`` model → a declarative SQLAlchemy class on a manager's Base.
+
+Built from small overridable steps (table name, mixins, one column per field, references,
+table arguments, validators), in the manner of sqlacodegen's generators.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
+from sqlalchemy.orm import backref as make_backref
+from sqlalchemy.orm import relationship
+
+from dbkit.entity import AuditMixin, BaseMixin, EntityMixin, IdMixin, UpdateMixin, mixin_columns
+from dbkit.errors import ModelDefinitionError, ModelReferenceError
+from dbkit.generate.options import DBColumn, column_options
+from dbkit.generate.types import FieldContext, TypeRegistry, type_registry, unwrap_optional
+from dbkit.generate.validators import plan_validators
+from dbkit.manager import PK_COLUMN_TYPE, DatabaseManager
+from dbkit.naming import model_stem, table_name_for
+
+#: Attribute names a declarative class reserves for itself.
+RESERVED_ATTRIBUTES = frozenset({"metadata", "registry", "query", "__table__", "__mapper__", "__tablename__"})
+
+
+def is_database_model(candidate: Any) -> bool:
+    from dbkit.generate.model import DatabaseMixin
+
+    return isinstance(candidate, type) and issubclass(candidate, DatabaseMixin) and candidate is not DatabaseMixin
+
+
+def table_name_of(model: type) -> str:
+    """The table a model generates: its ``table_name`` class variable, else the derived name."""
+    return model.__dict__.get("table_name") or getattr(model, "table_name", None) or table_name_for(model.__name__)
+
+
+def declared_primary_key(model: type) -> list[tuple[str, FieldInfo, DBColumn]]:
+    """Fields the model marks ``DBColumn(primary_key=True)``; empty means the uuid ``id``."""
+    found = []
+    for name, field in model.model_fields.items():
+        options = column_options(field)
+        if options.primary_key:
+            found.append((name, field, options))
+    return found
+
+
+def primary_key_target(model: type, registry: TypeRegistry = type_registry) -> tuple[str, sa.types.TypeEngine[Any]]:
+    """Column name and type a reference to ``model`` points at, without generating ``model``."""
+    keys = declared_primary_key(model)
+    if not keys:
+        return "id", PK_COLUMN_TYPE
+    if len(keys) > 1:
+        raise ModelReferenceError(
+            f"{model.__name__} has a composite primary key ({', '.join(k for k, _, _ in keys)}); a ReferenceID "
+            "cannot point at it. Declare a sqlalchemy.ForeignKeyConstraint in the referencing model's table_args."
+        )
+    name, field, options = keys[0]
+    python_type, _ = unwrap_optional(field.annotation)
+    ctx = FieldContext(model.__name__, name, python_type, field, options)
+    return options.name or name, registry.column_type(ctx)
+
+
+@dataclass
+class ReferenceTarget:
+    """Where a foreign key points, and how to find the mapped class for its relationship."""
+
+    table: str
+    column: str
+    column_type: sa.types.TypeEngine[Any]
+    label: str
+    mapped_class: Callable[[], type] | None
+    deferred: bool = False
+
+
+class ModelGenerator:
+    """Generates and caches the SQLAlchemy classes of one manager."""
+
+    def __init__(self, manager: DatabaseManager, registry: TypeRegistry = type_registry) -> None:
+        self.manager = manager
+        self.type_registry = registry
+        self._in_progress: list[type] = []
+        #: (target table, backref name) → "Model.field" that claimed it, to report collisions.
+        self._backrefs: dict[tuple[str, str], str] = {}
+
+    # -- entry point ---------------------------------------------------------------------------
+    def generate(self, model: type) -> type:
+        cached = self.manager.generated.get(model)
+        if cached is not None:
+            return cached
+        with self.manager._lock:
+            cached = self.manager.generated.get(model)
+            if cached is not None:
+                return cached
+            outermost = not self._in_progress
+            self._in_progress.append(model)
+            try:
+                generated = self.build_class(model)
+                self.manager.generated[model] = generated
+            finally:
+                self._in_progress.pop()
+            if outermost:
+                self.configure(model)
+            return generated
+
+    def configure(self, model: type) -> None:
+        """Resolve relationships now, so backrefs exist as soon as the referencing class does."""
+        try:
+            self.manager.Base.registry.configure()
+        except ModelDefinitionError:
+            raise
+        except sa.exc.SQLAlchemyError as exc:
+            raise ModelReferenceError(f"Generating {model.__name__}: {exc}") from exc
+
+    # -- the steps -------------------------------------------------------------------------------
+    def build_class(self, model: type) -> type:
+        table = self.table_name(model)
+        mixins = self.mixins(model)
+        provided = mixin_columns(mixins)
+        attributes: dict[str, Any] = {
+            "__tablename__": table,
+            "__module__": model.__module__,
+            "__qualname__": self.class_name(model),
+            "__dbkit_model__": model,
+            "__dbkit_migration_notes__": getattr(model, "migration_notes", None),
+        }
+        attribute_of: dict[str, str] = {}
+        for name, field in model.model_fields.items():
+            if name in provided:
+                attribute_of[name] = name
+                continue
+            column = self.column_for(model, table, name, field)
+            if column is None:
+                continue
+            self._check_attribute_name(model, name, attributes)
+            attributes[name] = column
+            attribute_of[name] = name
+        for name, field in model.model_fields.items():
+            if name not in provided:
+                attributes.update(self.reference_relationship(model, table, name, field, attributes))
+        plan = plan_validators(model, attribute_of)
+        attributes.update(plan.guards)
+        attributes["__dbkit_untranslated_validators__"] = plan.untranslated
+        attributes["__table_args__"] = self.table_args(model)
+        return type(self.class_name(model), (self.manager.Base, *mixins), attributes)
+
+    def table_name(self, model: type) -> str:
+        return table_name_of(model)
+
+    def class_name(self, model: type) -> str:
+        return model_stem(model.__name__)
+
+    def mixins(self, model: type) -> tuple[type, ...]:
+        """``BaseMixin`` + ``UpdateMixin`` by default; own primary key or ``audit_columns=False`` trim them."""
+        own_pk = bool(declared_primary_key(model))
+        extra = tuple(getattr(model, "db_mixins", ()) or ())
+        if getattr(model, "audit_columns", True):
+            core: tuple[type, ...] = (EntityMixin, AuditMixin, UpdateMixin) if own_pk else (BaseMixin, UpdateMixin)
+        else:
+            core = (EntityMixin,) if own_pk else (EntityMixin, IdMixin)
+        return (*core, *(m for m in extra if m not in core))
+
+    def column_for(self, model: type, table: str, name: str, field: FieldInfo) -> sa.Column[Any] | None:
+        options = column_options(field)
+        if not options.persist:
+            return None
+        python_type, optional = unwrap_optional(field.annotation)
+        target = self.reference_target(model, name, options) if options.references is not None else None
+        if target is not None:
+            column_type = copy.copy(target.column_type)
+        else:
+            ctx = FieldContext(model.__name__, name, python_type, field, options)
+            column_type = self.type_registry.column_type(ctx)
+        args: list[Any] = [column_type]
+        foreign_key = self.foreign_key(model, name, options, target)
+        if foreign_key is not None:
+            args.append(foreign_key)
+        for construct in (options.identity, options.computed):
+            if construct is not None:
+                args.append(copy.copy(construct))
+        kwargs: dict[str, Any] = {
+            "primary_key": options.primary_key,
+            "nullable": options.nullable if options.nullable is not None else (optional and not options.primary_key),
+            "unique": options.unique or None,
+            "index": options.index or None,
+            "comment": field.description,
+            "server_default": options.server_default,
+            "onupdate": options.update_value,
+            "default": self.python_default(field),
+        }
+        if options.autoincrement != "auto":
+            kwargs["autoincrement"] = options.autoincrement
+        return sa.Column(options.name or name, *args, **kwargs)
+
+    def python_default(self, field: FieldInfo) -> Any:
+        """A Field default (or factory) as a Python-side column default; ``None`` means no default."""
+        if field.default_factory is not None:
+            factory = field.default_factory
+            return lambda: factory()  # type: ignore[call-arg]
+        if field.default is PydanticUndefined or field.default is None:
+            return None
+        value = field.default
+        if isinstance(value, dict | list | set):
+            return lambda: copy.deepcopy(value)
+        return value
+
+    # -- references ------------------------------------------------------------------------------
+    def reference_target(self, model: type, name: str, options: DBColumn) -> ReferenceTarget:
+        target = options.references
+        if is_database_model(target):
+            column, column_type = primary_key_target(target, self.type_registry)
+            deferred = target in self._in_progress
+            if not deferred:
+                self.generate(target)
+            return ReferenceTarget(
+                table=table_name_of(target),
+                column=column,
+                column_type=column_type,
+                label=target.__name__,
+                mapped_class=lambda: self.manager.generated[target],
+                deferred=deferred,
+            )
+        table = getattr(target, "__table__", target)
+        if isinstance(table, sa.Table):
+            keys = [c.name for c in table.primary_key.columns]
+            if len(keys) != 1:
+                raise ModelReferenceError(
+                    f"{model.__name__}.{name} references {table.name}, whose primary key is {keys}: "
+                    "use DBColumn(foreign_key='table.column') or a ForeignKeyConstraint in table_args."
+                )
+            mapped = target if hasattr(target, "__mapper__") else None
+            return ReferenceTarget(
+                table.name, keys[0], table.c[keys[0]].type, table.name, (lambda: mapped) if mapped else None
+            )
+        if isinstance(target, str):
+            table_name, _, column = target.partition(".")
+            return ReferenceTarget(
+                table_name,
+                column or "id",
+                PK_COLUMN_TYPE,
+                table_name,
+                lambda: self.mapped_class_for_table(model, name, table_name),
+                deferred=True,
+            )
+        raise ModelReferenceError(
+            f"{model.__name__}.{name}: DBColumn(references={target!r}) is not a DatabaseMixin model, a mapped "
+            "class, a Table or a table name."
+        )
+
+    def foreign_key(
+        self, model: type, name: str, options: DBColumn, target: ReferenceTarget | None
+    ) -> sa.ForeignKey | None:
+        if target is not None:
+            spec = f"{target.table}.{target.column}"
+        elif options.foreign_key:
+            spec = options.foreign_key
+        else:
+            return None
+        return sa.ForeignKey(
+            spec,
+            ondelete=options.ondelete,
+            onupdate=options.onupdate,
+            name=options.fk_name,
+            use_alter=bool(target and target.deferred and target.table != self.table_name(model)),
+        )
+
+    def mapped_class_for_table(self, model: type, name: str, table: str) -> type:
+        for mapper in self.manager.Base.registry.mappers:
+            if getattr(mapper.local_table, "name", None) == table:
+                return mapper.class_
+        raise ModelReferenceError(
+            f"{model.__name__}.{name} references table {table!r}, which no model on this manager defines. "
+            "Generate or declare that model first, or fix the table name."
+        )
+
+    def reference_relationship(
+        self, model: type, table: str, name: str, field: FieldInfo, attributes: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``document.user`` on the referencing class and ``user.documents`` on the target."""
+        options = column_options(field)
+        if options.references is None or options.relationship is False or not options.persist:
+            return {}
+        relationship_name = options.relationship or (name[:-3] if name.endswith("_id") else None)
+        if not relationship_name:
+            return {}
+        if relationship_name in model.model_fields or relationship_name in attributes:
+            raise ModelReferenceError(
+                f"{model.__name__}.{name}: the relationship name {relationship_name!r} is already a field or "
+                f"relationship of {model.__name__}. Name it: DBColumn(references=..., relationship='...')."
+            )
+        target = self.reference_target(model, name, options)
+        column = attributes[name]
+        self_reference = target.table == table
+        backref_name = options.backref
+        if backref_name is None:
+            backref_name = "children" if self_reference and relationship_name == "parent" else table
+        self._claim_backref(model, name, target, backref_name)
+        kwargs: dict[str, Any] = {"foreign_keys": [column]}
+        if backref_name:
+            kwargs["backref"] = make_backref(backref_name)
+        if self_reference:
+            pk_column = target.column
+            kwargs["remote_side"] = lambda: [self._resolve(model, name, target).__table__.c[pk_column]]
+        return {relationship_name: relationship(lambda: self._resolve(model, name, target), **kwargs)}
+
+    def _resolve(self, model: type, name: str, target: ReferenceTarget) -> type:
+        resolved = target.mapped_class() if target.mapped_class else None
+        if resolved is None:
+            raise ModelReferenceError(f"{model.__name__}.{name}: cannot find the mapped class of {target.label}.")
+        return resolved
+
+    def _claim_backref(self, model: type, name: str, target: ReferenceTarget, backref_name: str | bool) -> None:
+        if not backref_name:
+            return
+        key = (target.table, str(backref_name))
+        claimant = f"{model.__name__}.{name}"
+        previous = self._backrefs.get(key)
+        existing_class = None
+        if not target.deferred and target.mapped_class is not None:
+            existing_class = target.mapped_class()
+        taken_on_class = existing_class is not None and hasattr(existing_class, str(backref_name))
+        if (previous and previous != claimant) or taken_on_class:
+            holder = previous or f"an attribute of {target.label}"
+            raise ModelReferenceError(
+                f"{claimant} would add the backref {backref_name!r} to {target.label}, but {holder} already "
+                f"uses that name. Name one of them: DBColumn(references=..., backref='...')."
+            )
+        self._backrefs[key] = claimant
+
+    # -- table level -----------------------------------------------------------------------------
+    def table_args(self, model: type) -> tuple[Any, ...]:
+        """Constraints and indexes (copied: one SQLAlchemy object can join only one table), then options."""
+        declared = tuple(getattr(model, "table_args", ()) or ())
+        options: dict[str, Any] = {}
+        items: list[Any] = []
+        for item in declared:
+            if isinstance(item, dict):
+                options.update(item)
+            else:
+                items.append(copy_schema_item(item))
+        comment = getattr(model, "table_comment", None)
+        if comment:
+            options["comment"] = comment
+        return (*items, options)
+
+    def _check_attribute_name(self, model: type, name: str, attributes: dict[str, Any]) -> None:
+        if name in RESERVED_ATTRIBUTES:
+            raise ModelDefinitionError(
+                f"{model.__name__}.{name}: SQLAlchemy reserves the attribute name {name!r}. Rename the field "
+                f"(e.g. {name}_) and keep the column name with Annotated[..., DBColumn(name={name!r})]."
+            )
+
+
+def copy_schema_item(item: Any) -> Any:
+    """A fresh copy of an unattached ``Index``/``Constraint`` so each generated table gets its own."""
+    if isinstance(item, sa.Index):
+        expressions = [_expression_key(expr) for expr in item.expressions]
+        return sa.Index(item.name, *expressions, unique=item.unique, **item.kwargs)
+    if hasattr(item, "_copy"):
+        return item._copy()
+    return copy.copy(item)
+
+
+def _expression_key(expression: Any) -> Any:
+    return expression if isinstance(expression, str) else getattr(expression, "name", None) or expression
+
+
+_generators: weakref.WeakKeyDictionary[DatabaseManager, ModelGenerator] = weakref.WeakKeyDictionary()
+_generators_lock = threading.Lock()
+
+
+def generator_for(manager: DatabaseManager) -> ModelGenerator:
+    """The one generator of ``manager`` (it remembers backrefs claimed and generation in progress)."""
+    with _generators_lock:
+        generator = _generators.get(manager)
+        if generator is None:
+            generator = _generators[manager] = ModelGenerator(manager)
+        return generator
