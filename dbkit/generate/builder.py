@@ -9,7 +9,8 @@ from __future__ import annotations
 import copy
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,12 +35,20 @@ RESERVED_ATTRIBUTES = frozenset({"metadata", "registry", "query", "__table__", "
 def is_database_model(candidate: Any) -> bool:
     from dbkit.generate.model import DatabaseMixin
 
-    return isinstance(candidate, type) and issubclass(candidate, DatabaseMixin) and candidate is not DatabaseMixin
+    return (
+        isinstance(candidate, type)
+        and issubclass(candidate, DatabaseMixin)
+        and candidate is not DatabaseMixin
+    )
 
 
 def table_name_of(model: type) -> str:
     """The table a model generates: its ``table_name`` class variable, else the derived name."""
-    return model.__dict__.get("table_name") or getattr(model, "table_name", None) or table_name_for(model.__name__)
+    return (
+        model.__dict__.get("table_name")
+        or getattr(model, "table_name", None)
+        or table_name_for(model.__name__)
+    )
 
 
 def declared_primary_key(model: type) -> list[tuple[str, FieldInfo, DBColumn]]:
@@ -52,7 +61,9 @@ def declared_primary_key(model: type) -> list[tuple[str, FieldInfo, DBColumn]]:
     return found
 
 
-def primary_key_target(model: type, registry: TypeRegistry = type_registry) -> tuple[str, sa.types.TypeEngine[Any]]:
+def primary_key_target(
+    model: type, registry: TypeRegistry = type_registry
+) -> tuple[str, sa.types.TypeEngine[Any]]:
     """Column name and type a reference to ``model`` points at, without generating ``model``."""
     keys = declared_primary_key(model)
     if not keys:
@@ -89,6 +100,9 @@ class ModelGenerator:
         self._in_progress: list[type] = []
         #: (target table, backref name) → "Model.field" that claimed it, to report collisions.
         self._backrefs: dict[tuple[str, str], str] = {}
+        #: References by table name, checked before relationships are configured.
+        self._table_references: list[tuple[type, str, str]] = []
+        self._batch_depth = 0
 
     # -- entry point ---------------------------------------------------------------------------
     def generate(self, model: type) -> type:
@@ -99,7 +113,7 @@ class ModelGenerator:
             cached = self.manager.generated.get(model)
             if cached is not None:
                 return cached
-            outermost = not self._in_progress
+            outermost = not self._in_progress and not self._batch_depth
             self._in_progress.append(model)
             try:
                 generated = self.build_class(model)
@@ -107,17 +121,42 @@ class ModelGenerator:
             finally:
                 self._in_progress.pop()
             if outermost:
-                self.configure(model)
+                self.configure(strict=False)
             return generated
 
-    def configure(self, model: type) -> None:
-        """Resolve relationships now, so backrefs exist as soon as the referencing class does."""
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Generate several models, configuring relationships once at the end (strictly)."""
+        with self.manager._lock:
+            self._batch_depth += 1
+            try:
+                yield
+            finally:
+                self._batch_depth -= 1
+            self.configure(strict=True)
+
+    def configure(self, *, strict: bool) -> None:
+        """Resolve relationships now, so backrefs exist as soon as the referencing class does.
+
+        A reference by table name to a model not generated yet cannot resolve; configuring then
+        would leave SQLAlchemy's mappers permanently failed, so it waits (``strict`` raises instead).
+        """
+        missing = [(m, f, t) for m, f, t in self._table_references if not self._is_mapped(t)]
+        if missing:
+            if strict:
+                model, name, table = missing[0]
+                raise ModelReferenceError(
+                    f"{model.__name__}.{name} references table {table!r}, which no model on this manager "
+                    "defines. Register the model that defines it, or fix the table name."
+                )
+            return
         try:
             self.manager.Base.registry.configure()
-        except ModelDefinitionError:
-            raise
         except sa.exc.SQLAlchemyError as exc:
-            raise ModelReferenceError(f"Generating {model.__name__}: {exc}") from exc
+            raise ModelReferenceError(f"Configuring generated models failed: {exc}") from exc
+
+    def _is_mapped(self, table: str) -> bool:
+        return any(getattr(m.local_table, "name", None) == table for m in self.manager.Base.registry.mappers)
 
     # -- the steps -------------------------------------------------------------------------------
     def build_class(self, model: type) -> type:
@@ -162,7 +201,9 @@ class ModelGenerator:
         own_pk = bool(declared_primary_key(model))
         extra = tuple(getattr(model, "db_mixins", ()) or ())
         if getattr(model, "audit_columns", True):
-            core: tuple[type, ...] = (EntityMixin, AuditMixin, UpdateMixin) if own_pk else (BaseMixin, UpdateMixin)
+            core: tuple[type, ...] = (
+                (EntityMixin, AuditMixin, UpdateMixin) if own_pk else (BaseMixin, UpdateMixin)
+            )
         else:
             core = (EntityMixin,) if own_pk else (EntityMixin, IdMixin)
         return (*core, *(m for m in extra if m not in core))
@@ -187,7 +228,9 @@ class ModelGenerator:
                 args.append(copy.copy(construct))
         kwargs: dict[str, Any] = {
             "primary_key": options.primary_key,
-            "nullable": options.nullable if options.nullable is not None else (optional and not options.primary_key),
+            "nullable": options.nullable
+            if options.nullable is not None
+            else (optional and not options.primary_key),
             "unique": options.unique or None,
             "index": options.index or None,
             "comment": field.description,
@@ -241,6 +284,8 @@ class ModelGenerator:
             )
         if isinstance(target, str):
             table_name, _, column = target.partition(".")
+            if (model, name, table_name) not in self._table_references:
+                self._table_references.append((model, name, table_name))
             return ReferenceTarget(
                 table_name,
                 column or "id",
@@ -313,10 +358,14 @@ class ModelGenerator:
     def _resolve(self, model: type, name: str, target: ReferenceTarget) -> type:
         resolved = target.mapped_class() if target.mapped_class else None
         if resolved is None:
-            raise ModelReferenceError(f"{model.__name__}.{name}: cannot find the mapped class of {target.label}.")
+            raise ModelReferenceError(
+                f"{model.__name__}.{name}: cannot find the mapped class of {target.label}."
+            )
         return resolved
 
-    def _claim_backref(self, model: type, name: str, target: ReferenceTarget, backref_name: str | bool) -> None:
+    def _claim_backref(
+        self, model: type, name: str, target: ReferenceTarget, backref_name: str | bool
+    ) -> None:
         if not backref_name:
             return
         key = (target.table, str(backref_name))
@@ -344,7 +393,7 @@ class ModelGenerator:
             if isinstance(item, dict):
                 options.update(item)
             else:
-                items.append(copy_schema_item(item))
+                items.append(copy_schema_item(model, item))
         comment = getattr(model, "table_comment", None)
         if comment:
             options["comment"] = comment
@@ -358,18 +407,17 @@ class ModelGenerator:
             )
 
 
-def copy_schema_item(item: Any) -> Any:
-    """A fresh copy of an unattached ``Index``/``Constraint`` so each generated table gets its own."""
-    if isinstance(item, sa.Index):
-        expressions = [_expression_key(expr) for expr in item.expressions]
-        return sa.Index(item.name, *expressions, unique=item.unique, **item.kwargs)
-    if hasattr(item, "_copy"):
-        return item._copy()
-    return copy.copy(item)
-
-
-def _expression_key(expression: Any) -> Any:
-    return expression if isinstance(expression, str) else getattr(expression, "name", None) or expression
+def copy_schema_item(model: type, item: Any) -> Any:
+    """A fresh copy of an unattached ``Index``/``Constraint``, so each generated table gets its own."""
+    attached_to = item.__dict__.get("parent")
+    if attached_to is None:
+        attached_to = item.__dict__.get("table")
+    if attached_to is not None:
+        raise ModelDefinitionError(
+            f"{model.__name__}.table_args: {type(item).__name__} {item.name!r} already belongs to table "
+            f"{getattr(attached_to, 'name', attached_to)!r}; declare a new one (name columns as strings)."
+        )
+    return copy.deepcopy(item)
 
 
 _generators: weakref.WeakKeyDictionary[DatabaseManager, ModelGenerator] = weakref.WeakKeyDictionary()

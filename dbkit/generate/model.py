@@ -22,7 +22,7 @@ class DatabaseModelMeta(ModelMetaclass):
     """Adds the class-level ``.DB`` property (a property on a Pydantic model body is refused)."""
 
     @property
-    def DB(cls) -> type:  # noqa: N802 - the seed's name
+    def DB(cls) -> type:  # noqa: N805 - a property of the metaclass: its instance is the model class
         from dbkit.generate.builder import generator_for
 
         return generator_for(active_manager()).generate(cls)

@@ -47,9 +47,10 @@ class ModelRegistry:
         self.check_references()
         order, _deferred = generation_order(self.models)
         generator = generator_for(self.manager)
-        return {model: generator.generate(model) for model in order}
+        with generator.batch():
+            return {model: generator.generate(model) for model in order}
 
-    def DB(self, model: type) -> type:  # noqa: N802 - mirrors Model.DB
+    def DB(self, model: type) -> type:
         if model not in self.models:
             raise ModelReferenceError(f"{model.__name__} is not registered in this ModelRegistry.")
         return generator_for(self.manager).generate(model)

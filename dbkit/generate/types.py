@@ -137,7 +137,9 @@ def _numeric(ctx: FieldContext) -> sa.types.TypeEngine[Any]:
 def _enum(ctx: FieldContext) -> sa.types.TypeEngine[Any]:
     enum_class = ctx.python_type
     options = ctx.options
-    values_callable = (lambda members: [str(m.value) for m in members]) if options.enum_by == "value" else None
+    values_callable = (
+        (lambda members: [str(m.value) for m in members]) if options.enum_by == "value" else None
+    )
     return sa.Enum(
         enum_class,
         name=options.enum_name or snake_case(enum_class.__name__),

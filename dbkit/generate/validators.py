@@ -43,7 +43,9 @@ def _call_field_validator(func: Callable[..., Any], info_arg: bool, value: Any) 
     return func(value, None) if info_arg else func(value)
 
 
-def _field_validator_guard(attribute: str, validators: list[tuple[Callable[..., Any], bool]]) -> Callable[..., Any]:
+def _field_validator_guard(
+    attribute: str, validators: list[tuple[Callable[..., Any], bool]]
+) -> Callable[..., Any]:
     def guard(self: Any, key: str, value: Any) -> Any:
         for func, info_arg in validators:
             value = _call_field_validator(func, info_arg, value)
@@ -100,7 +102,9 @@ def plan_validators(model: type, attribute_of: dict[str, str]) -> ValidatorPlan:
         for name, decorator in decorators.model_validators.items():
             field = name.removeprefix("validate_")
             if decorator.info.mode != "after":
-                untranslated.append(f"{source.__name__}.{name}: model validator in {decorator.info.mode!r} mode")
+                untranslated.append(
+                    f"{source.__name__}.{name}: model validator in {decorator.info.mode!r} mode"
+                )
             elif not name.startswith("validate_") or field not in attribute_of:
                 untranslated.append(f"{source.__name__}.{name}: model validator not named validate_<field>")
             elif not _reads_only(decorator.func, field, fields):
