@@ -230,3 +230,11 @@ def test_create_variant_validators_guard_the_table_too(scratch: DatabaseManager)
     Account = AccountModel.db_for(scratch)
     with pytest.raises(ValueError, match="Invalid email format"):
         Account(email="nope")
+
+
+def test_unresolved_forward_reference_asks_for_model_rebuild(scratch: DatabaseManager) -> None:
+    class LaterModel(DatabaseMixin):
+        other: Optional["NotYetDefined"] = None  # noqa: F821, UP037
+
+    with pytest.raises(ModelDefinitionError, match=r"LaterModel is not fully defined.*LaterModel.model_rebuild\(\)"):
+        LaterModel.db_for(scratch)

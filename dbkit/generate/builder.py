@@ -160,6 +160,7 @@ class ModelGenerator:
 
     # -- the steps -------------------------------------------------------------------------------
     def build_class(self, model: type) -> type:
+        self._check_complete(model)
         table = self.table_name(model)
         mixins = self.mixins(model)
         provided = mixin_columns(mixins)
@@ -398,6 +399,13 @@ class ModelGenerator:
         if comment:
             options["comment"] = comment
         return (*items, options)
+
+    def _check_complete(self, model: type) -> None:
+        if not getattr(model, "__pydantic_complete__", True):
+            raise ModelDefinitionError(
+                f"{model.__name__} is not fully defined: some annotations are unresolved forward references. "
+                f"Define the types it names, then call {model.__name__}.model_rebuild()."
+            )
 
     def _check_attribute_name(self, model: type, name: str, attributes: dict[str, Any]) -> None:
         if name in RESERVED_ATTRIBUTES:
