@@ -139,12 +139,19 @@ class SessionScope(Generator[Session, None, None]):
 class DatabaseManager:
     """One database: its URL, an isolated ``Base``/``MetaData``, an engine and sessions.
 
-    ``DatabaseManager.default()`` is the process-wide instance (thread-safe); any other
-    construction gives an independent manager (tests, tenants, the migration engine).
+    As in the seed, ``DatabaseManager()`` with no argument is the process-wide instance
+    (thread-safe, configured from ``$DATABASE_URL``), also reachable as ``DatabaseManager.default()``.
+    Any argument (``DatabaseManager(url)``, ``DatabaseManager(db_prefix="test.x")``, even
+    ``DatabaseManager(url=None)``) builds an independent manager for tests, tenants or tools.
     """
 
     _default: ClassVar[DatabaseManager | None] = None
     _default_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> DatabaseManager:
+        if not args and not kwargs:
+            return cls.default()
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -156,6 +163,9 @@ class DatabaseManager:
         root_id: str | None = None,
         system_id: str | None = None,
     ) -> None:
+        if self.__dict__.get("_initialised"):
+            return  # DatabaseManager() handed back the already configured default instance
+        self._initialised = True
         base_url = url or os.environ.get(DATABASE_URL_ENV) or f"sqlite:///{Path.cwd() / DEFAULT_SQLITE_FILE}"
         self.db_prefix = db_prefix
         self.url: URL = apply_prefix(normalize_url(base_url), db_prefix)
@@ -180,7 +190,9 @@ class DatabaseManager:
         if cls._default is None:
             with cls._default_lock:
                 if cls._default is None:
-                    cls._default = cls()
+                    instance = super().__new__(cls)
+                    instance.__init__(url=None)
+                    cls._default = instance
         return cls._default
 
     @classmethod

@@ -35,13 +35,13 @@ def test_constructing_a_manager_neither_connects_nor_creates_a_file(tmp_path: Pa
 
 def test_default_url_comes_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'env.sqlite3'}")
-    assert DatabaseManager().url.database == str(tmp_path / "env.sqlite3")
+    assert DatabaseManager(url=None).url.database == str(tmp_path / "env.sqlite3")
 
 
 def test_embedded_sqlite_file_is_the_default(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.chdir(tmp_path)
-    manager = DatabaseManager()
+    manager = DatabaseManager(url=None)
     assert manager.DATABASE_TYPE == "sqlite"
     assert manager.url.database == str(tmp_path / "dbkit.sqlite3")
 
@@ -142,12 +142,14 @@ def test_two_managers_never_share_tables_or_connections(tmp_path: Path) -> None:
 def test_default_manager_is_one_instance_across_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(DatabaseManager, "_default", None)
     seen: list[DatabaseManager] = []
-    threads = [threading.Thread(target=lambda: seen.append(DatabaseManager.default())) for _ in range(8)]
+    threads = [threading.Thread(target=lambda: seen.append(DatabaseManager())) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert len({id(m) for m in seen}) == 1
+    assert seen[0] is DatabaseManager.default()
+    assert DatabaseManager(db_prefix="tenant") is not seen[0]
 
 
 def _child_counts_notes(manager: DatabaseManager, note_class: type, queue: multiprocessing.Queue) -> None:
