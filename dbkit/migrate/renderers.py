@@ -1,0 +1,362 @@
+"""What Alembic lacks for the revisions dbkit writes, registered with Alembic's own hooks.
+
+- Renames: ``RenameTableOp`` has no renderer and its ``reverse()`` raises; ``AlterColumnOp``
+  renders ``new_column_name=`` but its ``reverse()`` forgets the rename. :class:`RenameTable`
+  and :class:`RenameColumn` reverse correctly, and :func:`reversible` converts Alembic's own.
+- PostgreSQL enum members: :class:`AddEnumValueOp` / :class:`DropEnumValueOp` become
+  ``op.add_enum_value(...)`` / ``op.drop_enum_value(...)`` (no-ops where enums are not native).
+- Reasons: :func:`with_reason` attaches the change that caused an operation; :func:`annotate`
+  renders it as a ``# ...`` comment above the operation.
+- SQLite: :func:`sqlite_foreign_keys_suspended` guards batch operations, which recreate tables
+  and would cascade deletes into child rows if foreign keys were enforced.
+
+Revision files import this module, so the custom operations exist whenever they run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from alembic.autogenerate.api import AutogenContext
+from alembic.autogenerate.render import renderers
+from alembic.operations import Operations, ops
+
+#: Key in ``MigrateOperation.info`` holding the change that caused the operation.
+REASON_KEY = "dbkit_reason"
+
+
+class MigrationRuntimeError(RuntimeError):
+    """A revision stopped itself before it could damage data; the message says why and what to do."""
+
+
+# -- reasons ----------------------------------------------------------------------------------
+def with_reason(operation: ops.MigrateOperation, reason: str | None) -> ops.MigrateOperation:
+    """Record which change caused ``operation`` (rendered as a comment above it); returns it."""
+    if reason:
+        operation.info[REASON_KEY] = reason
+    return operation
+
+
+def reason_of(operation: ops.MigrateOperation) -> str | None:
+    return operation.info.get(REASON_KEY)
+
+
+class ReasonComment(ops.MigrateOperation):
+    """A render-only ``# ...`` line; never executed, so it has no ``op.`` method."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def reverse(self) -> ReasonComment:
+        return self
+
+
+@renderers.dispatch_for(ReasonComment)
+def _render_reason(_context: AutogenContext, comment: ReasonComment) -> list[str]:
+    return [f"# {line}".rstrip() for line in comment.text.splitlines() or [""]]
+
+
+def annotate(container: ops.OpContainer) -> ops.OpContainer:
+    """A copy of ``container`` with a :class:`ReasonComment` before each operation that has a reason."""
+    annotated: list[ops.MigrateOperation] = []
+    for operation in container.ops:
+        reason = reason_of(operation)
+        if reason:
+            annotated.append(ReasonComment(reason))
+        if isinstance(operation, ops.ModifyTableOps):
+            operation = annotate(operation)
+        annotated.append(operation)
+    if isinstance(container, ops.ModifyTableOps):
+        return ops.ModifyTableOps(container.table_name, annotated, schema=container.schema)
+    return type(container)(ops=annotated)
+
+
+# -- renames ----------------------------------------------------------------------------------
+class RenameTable(ops.RenameTableOp):
+    """``RenameTableOp`` whose ``reverse()`` renames back instead of raising."""
+
+    def reverse(self) -> RenameTable:
+        return RenameTable(self.new_table_name, self.table_name, schema=self.schema)
+
+
+class RenameColumn(ops.AlterColumnOp):
+    """``AlterColumnOp`` whose ``reverse()`` keeps the rename (renaming back, on the new name)."""
+
+    def reverse(self) -> RenameColumn:
+        reversed_op = super().reverse()  # swaps every modify_*/existing_* pair except the name
+        if self.modify_name:
+            reversed_op.column_name, reversed_op.modify_name = self.modify_name, self.column_name
+        return reversed_op
+
+
+def rename_column(table_name: str, old_name: str, new_name: str, **existing: Any) -> RenameColumn:
+    """A column rename; ``existing`` takes ``existing_type``, ``existing_nullable``... (batch mode needs them)."""
+    return RenameColumn(table_name, old_name, modify_name=new_name, **existing)
+
+
+def reversible(operation: ops.MigrateOperation) -> ops.MigrateOperation:
+    """Alembic's own rename operations as their correctly reversing subclasses (others unchanged)."""
+    if isinstance(operation, ops.RenameTableOp) and not isinstance(operation, RenameTable):
+        converted: ops.MigrateOperation = RenameTable(
+            operation.table_name, operation.new_table_name, schema=operation.schema
+        )
+    elif (
+        isinstance(operation, ops.AlterColumnOp)
+        and operation.modify_name
+        and not isinstance(operation, RenameColumn)
+    ):
+        converted = RenameColumn(
+            operation.table_name,
+            operation.column_name,
+            schema=operation.schema,
+            existing_type=operation.existing_type,
+            existing_server_default=operation.existing_server_default,
+            existing_nullable=operation.existing_nullable,
+            existing_comment=operation.existing_comment,
+            modify_nullable=operation.modify_nullable,
+            modify_comment=operation.modify_comment,
+            modify_server_default=operation.modify_server_default,
+            modify_name=operation.modify_name,
+            modify_type=operation.modify_type,
+            **operation.kw,
+        )
+    elif isinstance(operation, ops.ModifyTableOps):
+        converted = ops.ModifyTableOps(
+            operation.table_name, [reversible(child) for child in operation.ops], schema=operation.schema
+        )
+    else:
+        return operation
+    converted.info.update(operation.info)
+    return converted
+
+
+def reverse_operation(operation: ops.MigrateOperation) -> ops.MigrateOperation:
+    """The operation that undoes ``operation`` (renames included), keeping its reason."""
+    operation = reversible(operation)
+    if isinstance(operation, ops.ModifyTableOps):
+        undone: ops.MigrateOperation = ops.ModifyTableOps(
+            operation.table_name,
+            [reverse_operation(child) for child in reversed(operation.ops)],
+            schema=operation.schema,
+        )
+    else:
+        undone = operation.reverse()
+    reason = reason_of(operation)
+    if reason:
+        with_reason(undone, f"undo: {reason}")
+    return undone
+
+
+def reverse_upgrade_ops(upgrade_ops: ops.UpgradeOps) -> ops.DowngradeOps:
+    """The downgrade of ``upgrade_ops``: each operation reversed, in reverse order."""
+    return ops.DowngradeOps(ops=[reverse_operation(operation) for operation in reversed(upgrade_ops.ops)])
+
+
+@renderers.dispatch_for(ops.RenameTableOp)
+def _render_rename_table(context: AutogenContext, operation: ops.RenameTableOp) -> str:
+    schema = f", schema={operation.schema!r}" if operation.schema else ""
+    prefix = context.opts["alembic_module_prefix"]
+    return f"{prefix}rename_table({operation.table_name!r}, {operation.new_table_name!r}{schema})"
+
+
+# -- PostgreSQL enum members ------------------------------------------------------------------
+class _EnumValueOp(ops.MigrateOperation):
+    """Shared shape: the enum type, the member, the full member list *with* it, and the columns using it.
+
+    Carrying the full list and the columns makes each operation reversible on its own: adding
+    knows where the member goes, dropping knows how to re-create the type.
+    """
+
+    def __init__(
+        self,
+        enum_name: str,
+        value: str,
+        *,
+        values: Sequence[str],
+        columns: Sequence[tuple[str, str]] = (),
+        schema: str | None = None,
+    ) -> None:
+        if value not in values:
+            raise ValueError(f"Enum {enum_name!r}: member {value!r} must be in values {list(values)!r}.")
+        self.enum_name = enum_name
+        self.value = value
+        self.values = list(values)
+        self.columns = [tuple(column) for column in columns]
+        self.schema = schema
+
+    def _arguments(self) -> str:
+        schema = f", schema={self.schema!r}" if self.schema else ""
+        columns = [list(column) for column in self.columns]
+        return f"{self.enum_name!r}, {self.value!r}, values={self.values!r}, columns={columns!r}{schema}"
+
+
+@Operations.register_operation("add_enum_value")
+class AddEnumValueOp(_EnumValueOp):
+    """``ALTER TYPE ... ADD VALUE`` at the member's position (PostgreSQL only; a no-op elsewhere)."""
+
+    @classmethod
+    def add_enum_value(cls, operations: Operations, enum_name: str, value: str, **kw: Any) -> None:
+        operations.invoke(cls(enum_name, value, **kw))
+
+    def reverse(self) -> DropEnumValueOp:
+        return DropEnumValueOp(
+            self.enum_name, self.value, values=self.values, columns=self.columns, schema=self.schema
+        )
+
+
+@Operations.register_operation("drop_enum_value")
+class DropEnumValueOp(_EnumValueOp):
+    """Re-create the type without the member and re-type its columns (PostgreSQL only).
+
+    Rows still holding the member make the cast fail, so the upgrade stops instead of losing them.
+    """
+
+    @classmethod
+    def drop_enum_value(cls, operations: Operations, enum_name: str, value: str, **kw: Any) -> None:
+        operations.invoke(cls(enum_name, value, **kw))
+
+    def reverse(self) -> AddEnumValueOp:
+        return AddEnumValueOp(
+            self.enum_name, self.value, values=self.values, columns=self.columns, schema=self.schema
+        )
+
+
+def _native_enums(operations: Operations) -> bool:
+    return operations.get_context().dialect.name == "postgresql"
+
+
+def _sql_literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _qualified(operations: Operations, name: str, schema: str | None) -> str:
+    preparer = operations.get_context().dialect.identifier_preparer
+    return f"{preparer.quote_schema(schema)}.{preparer.quote(name)}" if schema else preparer.quote(name)
+
+
+@Operations.implementation_for(AddEnumValueOp)
+def _add_enum_value(operations: Operations, operation: AddEnumValueOp) -> None:
+    if not _native_enums(operations):
+        return
+    position = operation.values.index(operation.value)
+    if position + 1 < len(operation.values):
+        placement = f" BEFORE {_sql_literal(operation.values[position + 1])}"
+    elif position > 0:
+        placement = f" AFTER {_sql_literal(operation.values[position - 1])}"
+    else:
+        placement = ""
+    enum_type = _qualified(operations, operation.enum_name, operation.schema)
+    # A value added in a transaction cannot be used before it commits: add it outside one.
+    with operations.get_context().autocommit_block():
+        operations.execute(
+            f"ALTER TYPE {enum_type} ADD VALUE IF NOT EXISTS {_sql_literal(operation.value)}{placement}"
+        )
+
+
+@Operations.implementation_for(DropEnumValueOp)
+def _drop_enum_value(operations: Operations, operation: DropEnumValueOp) -> None:
+    if not _native_enums(operations):
+        return
+    preparer = operations.get_context().dialect.identifier_preparer
+    remaining = [value for value in operation.values if value != operation.value]
+    enum_type = _qualified(operations, operation.enum_name, operation.schema)
+    retired_name = f"{operation.enum_name}_dbkit_old"
+    retired_type = _qualified(operations, retired_name, operation.schema)
+    members = ", ".join(_sql_literal(value) for value in remaining)
+    operations.execute(f"ALTER TYPE {enum_type} RENAME TO {preparer.quote(retired_name)}")
+    operations.execute(f"CREATE TYPE {enum_type} AS ENUM ({members})")
+    for table_name, column_name in operation.columns:
+        table = _qualified(operations, table_name, operation.schema)
+        column = preparer.quote(column_name)
+        operations.execute(
+            f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {enum_type} USING {column}::text::{enum_type}"
+        )
+    operations.execute(f"DROP TYPE {retired_type}")
+
+
+@renderers.dispatch_for(AddEnumValueOp)
+def _render_add_enum_value(context: AutogenContext, operation: AddEnumValueOp) -> str:
+    return f"{context.opts['alembic_module_prefix']}add_enum_value({operation._arguments()})"
+
+
+@renderers.dispatch_for(DropEnumValueOp)
+def _render_drop_enum_value(context: AutogenContext, operation: DropEnumValueOp) -> str:
+    return f"{context.opts['alembic_module_prefix']}drop_enum_value({operation._arguments()})"
+
+
+@Operations.register_operation("drop_enum_type_if_unused")
+class DropEnumTypeIfUnusedOp(ops.MigrateOperation):
+    """Drop a PostgreSQL enum type once no column uses it (``op.drop_table`` leaves the type behind,
+    so a later ``create_table`` of the same table would fail on ``CREATE TYPE``)."""
+
+    def __init__(self, enum_name: str, *, schema: str | None = None) -> None:
+        self.enum_name = enum_name
+        self.schema = schema
+
+    @classmethod
+    def drop_enum_type_if_unused(
+        cls, operations: Operations, enum_name: str, *, schema: str | None = None
+    ) -> None:
+        operations.invoke(cls(enum_name, schema=schema))
+
+    def reverse(self) -> ops.MigrateOperation:
+        raise NotImplementedError("Generated per direction after dropped tables; never reversed.")
+
+
+@Operations.implementation_for(DropEnumTypeIfUnusedOp)
+def _drop_enum_type_if_unused(operations: Operations, operation: DropEnumTypeIfUnusedOp) -> None:
+    if not _native_enums(operations):
+        return
+    enum_type = _qualified(operations, operation.enum_name, operation.schema)
+    name = _sql_literal(operation.enum_name)
+    operations.execute(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_type t ON a.atttypid = t.oid "
+        f"WHERE t.typname = {name} AND a.attnum > 0 AND NOT a.attisdropped) "
+        f"THEN DROP TYPE IF EXISTS {enum_type}; END IF; END $$"
+    )
+
+
+@renderers.dispatch_for(DropEnumTypeIfUnusedOp)
+def _render_drop_enum_type(context: AutogenContext, operation: DropEnumTypeIfUnusedOp) -> str:
+    schema = f", schema={operation.schema!r}" if operation.schema else ""
+    return f"{context.opts['alembic_module_prefix']}drop_enum_type_if_unused({operation.enum_name!r}{schema})"
+
+
+# -- SQLite foreign keys around batch operations ----------------------------------------------
+def _describe_violations(rows: Sequence[Any]) -> str:
+    shown = "; ".join(f"{row[0]} row {row[1]} -> {row[2]}" for row in rows[:5])
+    more = f" (and {len(rows) - 5} more)" if len(rows) > 5 else ""
+    return f"{shown}{more}"
+
+
+@contextmanager
+def sqlite_foreign_keys_suspended(operations: Operations) -> Iterator[None]:
+    """Around batch operations on SQLite: foreign keys off, then ``PRAGMA foreign_key_check``.
+
+    Batch mode recreates tables; with enforcement on, dropping the old parent table cascades
+    deletes into child rows. The pragma does nothing inside a transaction, so dbkit's env.py
+    turns it off before the migration transaction; this guard refuses to go on if it is still
+    on, rather than lose rows. A no-op on other databases and in offline (``--sql``) mode,
+    where env.py writes the pragmas into the script.
+    """
+    context = operations.get_context()
+    if context.dialect.name != "sqlite" or context.as_sql:
+        yield
+        return
+    bind = operations.get_bind()
+    bind.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    if bind.exec_driver_sql("PRAGMA foreign_keys").scalar():
+        raise MigrationRuntimeError(
+            "SQLite enforces foreign keys inside this migration's transaction, so recreating a table "
+            "in batch mode would delete child rows. Run it through dbkit's env.py (which turns "
+            "PRAGMA foreign_keys OFF before the transaction begins) or turn it off on the connection first."
+        )
+    yield
+    violations = bind.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if violations:
+        raise MigrationRuntimeError(
+            f"Foreign keys broken after recreating tables: {_describe_violations(violations)}. "
+            "The migration was stopped; fix the rows or the revision and run it again."
+        )

@@ -1,0 +1,538 @@
+"""Prove a versions directory on a scratch database: rows survive every step up and back down.
+
+``verify`` never touches the user's database: an SQLite file is copied (SQLite's backup API,
+so a database in use is copied consistently), a PostgreSQL URL only names the server on which
+a fresh scratch database is created and dropped. On the scratch database it seeds a few
+representative rows into every table, runs each revision up one at a time checking row counts
+and the values of kept (or renamed) columns, checks the schema at head against the last
+recorded snapshot, then runs each revision down checking that schema and rows are back.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import decimal
+import sqlite3
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dbkit.errors import DbkitError
+from dbkit.migrate.revision import RecordedRevision, read_history
+from dbkit.migrate.runner import MigrationCommandError, live_snapshot, readable_errors, schema_differences
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+#: Rows seeded into every table that has none.
+SEED_ROWS = 3
+
+Rows = dict[str, dict[Any, dict[str, Any]]]  # table → primary key → column → value
+
+
+@dataclass
+class VerifyStep:
+    """One revision applied in one direction, and what it did to the rows."""
+
+    direction: str  # "up" | "down" | "schema"
+    revision: str
+    message: str
+    rows_before: dict[str, int] = field(default_factory=dict)
+    rows_after: dict[str, int] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    #: The rows after the step (compared with the rows before; not printed).
+    rows_data: Rows = field(default_factory=dict, repr=False)
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+    def __str__(self) -> str:
+        status = "ok  " if self.passed else "FAIL"
+        counts = ", ".join(
+            f"{table} {self.rows_before.get(table, '-')}→{self.rows_after.get(table, '-')}"
+            for table in sorted(self.rows_before.keys() | self.rows_after.keys())
+        )
+        lines = [f"{status} {self.direction:<6} {self.revision:<14} {self.message[:50]}  [{counts}]"]
+        lines.extend(f"       - {problem}" for problem in self.problems)
+        return "\n".join(lines)
+
+
+@dataclass
+class VerifyReport:
+    """The outcome of :func:`verify`: every step, with readable context for each failure."""
+
+    database: str
+    steps: list[VerifyStep] = field(default_factory=list)
+    #: Revisions whose text no longer matches the hash dbkit recorded (edited by hand).
+    edited: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return all(step.passed for step in self.steps)
+
+    @property
+    def problems(self) -> list[str]:
+        return [
+            f"{step.direction} {step.revision}: {problem}" for step in self.steps for problem in step.problems
+        ]
+
+    def __str__(self) -> str:
+        verdict = "PASSED" if self.passed else "FAILED"
+        lines = [f"verify on a scratch copy ({self.database}): {verdict}"]
+        lines.extend(
+            f"warning: {path} was edited after dbkit wrote it (content hash differs)" for path in self.edited
+        )
+        lines.extend(f"note: {note}" for note in self.notes)
+        lines.extend(str(step) for step in self.steps)
+        return "\n".join(lines)
+
+
+class VerifyError(DbkitError):
+    """verify could not even start (no revisions, scratch database unavailable)."""
+
+
+def verify(versions_dir: str | Path, url: str | None = None) -> VerifyReport:
+    """Run every pending revision up and back down on a scratch copy; see the module docstring."""
+    import sqlalchemy as sa
+
+    history = read_history(versions_dir)
+    if not history.revisions:
+        raise VerifyError(f"No revisions in {versions_dir}: nothing to verify.")
+    if len(history.heads) > 1:
+        raise VerifyError(f"{versions_dir} has several heads ({', '.join(history.heads)}): merge them first.")
+    with scratch_database(url) as (scratch_url, label):
+        report = VerifyReport(database=label, edited=[str(item.path) for item in history.edited])
+        engine = sa.create_engine(scratch_url, poolclass=sa.pool.NullPool)
+        if engine.dialect.name == "sqlite":
+            sa.event.listen(engine, "connect", _enforce_sqlite_foreign_keys)  # as applications run it
+        try:
+            _run_steps(versions_dir, engine, history.revisions, report)
+        finally:
+            engine.dispose()
+    return report
+
+
+def _run_steps(
+    versions_dir: str | Path, engine: sa.Engine, revisions: tuple[RecordedRevision, ...], report: VerifyReport
+) -> None:
+    with engine.connect() as connection:
+        start = _current_revision(connection)
+    ids = [item.revision for item in revisions]
+    pending = revisions[ids.index(start) + 1 :] if start else revisions
+    if not pending:
+        report.notes.append(f"the database is already at head ({start}): no pending revision to verify")
+        return
+    before_each: list[Rows] = []
+    for revision in pending:
+        _seed_empty_tables(engine)
+        rows_before = capture_rows(engine)
+        before_each.append(rows_before)
+        step = _apply(versions_dir, engine, "up", revision, revision.revision, rows_before)
+        report.steps.append(step)
+        if step.passed:
+            step.problems.extend(_compare_rows(rows_before, step.rows_data, _renames(revision, "upgrade")))
+        if not step.passed:
+            return
+    head = pending[-1]
+    report.steps.append(_schema_step(engine, head, head.to_snapshot, "head"))
+    for revision, rows_before_upgrade in zip(reversed(pending), reversed(before_each), strict=True):
+        target = revision.down_revision or "base"
+        rows_before = capture_rows(engine)
+        step = _apply(versions_dir, engine, "down", revision, target, rows_before)
+        report.steps.append(step)
+        if not step.passed:
+            return
+        kept = _kept_after_round_trip(revision, rows_before_upgrade)
+        step.problems.extend(_compare_rows(kept, step.rows_data, _Renames()))
+        if revision.from_snapshot is not None:
+            differences = schema_differences(revision.from_snapshot, _live(engine))
+            step.problems.extend(f"schema not back: {_describe(change)}" for change in differences)
+
+
+def _apply(
+    versions_dir: str | Path,
+    engine: sa.Engine,
+    direction: str,
+    revision: RecordedRevision,
+    target: str,
+    rows_before: Rows,
+) -> VerifyStep:
+    from alembic import command
+
+    from dbkit.migrate.alembic_env import alembic_config
+
+    step = VerifyStep(
+        direction, revision.revision, revision.message.splitlines()[0] if revision.message else ""
+    )
+    step.rows_before = {table: len(rows) for table, rows in rows_before.items()}
+    config = alembic_config(versions_dir)
+    config.attributes["configure_logger"] = False
+    started = time.perf_counter()
+    try:
+        with engine.connect() as connection, readable_errors(f"{direction} {revision.revision}"):
+            config.attributes["connection"] = connection
+            if direction == "up":
+                command.upgrade(config, target)
+            else:
+                command.downgrade(config, target)
+            connection.commit()
+    except MigrationCommandError as exc:
+        step.problems.append(str(exc))
+    step.seconds = time.perf_counter() - started
+    step.rows_data = capture_rows(engine)
+    step.rows_after = {table: len(rows) for table, rows in step.rows_data.items()}
+    return step
+
+
+def _schema_step(
+    engine: sa.Engine, revision: RecordedRevision, snapshot: str | None, where: str
+) -> VerifyStep:
+    step = VerifyStep("schema", revision.revision, f"schema at {where} equals the recorded snapshot")
+    if snapshot is None:
+        step.message = f"no snapshot recorded at {where}: schema not compared"
+        return step
+    step.problems.extend(_describe(change) for change in schema_differences(snapshot, _live(engine)))
+    return step
+
+
+def _live(engine: sa.Engine) -> Any:
+    with engine.connect() as connection:
+        return live_snapshot(connection)
+
+
+def _describe(change: Any) -> str:
+    detail = ", ".join(
+        f"{key}={value}" for key, value in sorted(change.detail.items()) if key not in ("old", "new")
+    )
+    return f"{change.op} {change.target}" + (f" ({detail})" if detail else "")
+
+
+def _current_revision(connection: sa.Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    heads = MigrationContext.configure(connection).get_current_heads()
+    return heads[0] if heads else None
+
+
+def _enforce_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+# -- scratch databases ------------------------------------------------------------------------------
+@contextmanager
+def scratch_database(url: str | None) -> Iterator[tuple[str, str]]:
+    """A throwaway database: (URL, description). Removed afterwards whatever happens."""
+    from dbkit.manager import normalize_url
+
+    if url is None:
+        with tempfile.TemporaryDirectory(prefix="dbkit-verify-") as directory:
+            yield f"sqlite:///{Path(directory) / 'scratch.sqlite3'}", "empty SQLite scratch database"
+        return
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        with _sqlite_copy(parsed.database) as (scratch_url, label):
+            yield scratch_url, label
+        return
+    if parsed.get_backend_name() == "postgresql":
+        with _postgres_scratch(parsed) as scratch:
+            yield scratch
+        return
+    raise VerifyError(f"verify supports SQLite and PostgreSQL URLs, not {parsed.get_backend_name()}.")
+
+
+@contextmanager
+def _sqlite_copy(database: str | None) -> Iterator[tuple[str, str]]:
+    with tempfile.TemporaryDirectory(prefix="dbkit-verify-") as directory:
+        scratch = Path(directory) / "scratch.sqlite3"
+        if database and database != ":memory:":
+            source_path = Path(database)
+            if not source_path.is_file():
+                raise VerifyError(
+                    f"SQLite database {source_path} does not exist; give the file to verify a copy of."
+                )
+            source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)  # read-only: never writes it
+            target = sqlite3.connect(scratch)
+            try:
+                source.backup(target)
+            finally:
+                target.close()
+                source.close()
+            label = f"copy of {source_path}"
+        else:
+            label = "empty SQLite scratch database"
+        yield f"sqlite:///{scratch}", label
+
+
+@contextmanager
+def _postgres_scratch(server_url: Any) -> Iterator[tuple[str, str]]:
+    import sqlalchemy as sa
+
+    name = f"dbkit_verify_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(server_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    quoted = admin.dialect.identifier_preparer.quote(name)
+    try:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"CREATE DATABASE {quoted}")
+    except sa.exc.DBAPIError as exc:
+        admin.dispose()
+        raise VerifyError(
+            f"Cannot create a scratch database on {server_url.render_as_string()}: {exc.orig}"
+        ) from None
+    try:
+        scratch = server_url.set(database=name)
+        yield (
+            scratch.render_as_string(hide_password=False),
+            f"scratch database {name} on {server_url.host or 'local'}",
+        )
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+        admin.dispose()
+
+
+# -- rows -------------------------------------------------------------------------------------------
+def capture_rows(engine: sa.Engine) -> Rows:
+    """Every row of every table, keyed by primary key (or by the whole row when there is none)."""
+    import sqlalchemy as sa
+
+    metadata = sa.MetaData()
+    with engine.connect() as connection:
+        metadata.reflect(connection)
+        captured: Rows = {}
+        for table in metadata.sorted_tables:
+            if table.name == "alembic_version":
+                continue
+            key_columns = [column.name for column in table.primary_key.columns] or [
+                c.name for c in table.columns
+            ]
+            rows: dict[Any, dict[str, Any]] = {}
+            for row in connection.execute(sa.select(table)).mappings():
+                values = dict(row)
+                rows[tuple(_comparable(values[name]) for name in key_columns)] = values
+            captured[table.name] = rows
+    return captured
+
+
+def _comparable(value: Any) -> Any:
+    return str(value) if isinstance(value, uuid.UUID) else value
+
+
+def _seed_empty_tables(engine: sa.Engine) -> None:
+    """A few representative rows in every empty table, parents first, foreign keys pointing at real rows."""
+    import sqlalchemy as sa
+
+    metadata = sa.MetaData()
+    with engine.begin() as connection:
+        metadata.reflect(connection)
+        for table in metadata.sorted_tables:
+            if table.name == "alembic_version":
+                continue
+            if connection.execute(sa.select(sa.func.count()).select_from(table)).scalar():
+                continue
+            for number in range(1, SEED_ROWS + 1):
+                row = _seed_row(connection, table, number)
+                with connection.begin_nested():
+                    connection.execute(table.insert().values(row))
+
+
+def _seed_row(connection: sa.Connection, table: sa.Table, number: int) -> dict[str, Any]:
+    import sqlalchemy as sa
+
+    row: dict[str, Any] = {}
+    references = {
+        element.parent.name: element.column for fk in table.foreign_key_constraints for element in fk.elements
+    }
+    for column in table.columns:
+        if column.name in references:
+            target = references[column.name]
+            values = connection.execute(sa.select(target).order_by(target).limit(SEED_ROWS)).scalars().all()
+            row[column.name] = values[(number - 1) % len(values)] if values else None
+        elif _numbered_by_database(column) or column.computed is not None or column.identity is not None:
+            continue
+        else:
+            row[column.name] = sample_value(column.type, column.name, number)
+    return row
+
+
+def _numbered_by_database(column: sa.Column[Any]) -> bool:
+    import sqlalchemy as sa
+
+    table = column.table
+    return (
+        column.primary_key
+        and len(table.primary_key.columns) == 1
+        and isinstance(column.type, sa.Integer)
+        and column.autoincrement in (True, "auto")
+    )
+
+
+def sample_value(sa_type: Any, column_name: str, number: int) -> Any:
+    """A representative value of a column type (the ``number``-th row's)."""
+    import sqlalchemy as sa
+
+    if isinstance(sa_type, sa.Enum) and sa_type.enums:
+        return sa_type.enums[(number - 1) % len(sa_type.enums)]
+    if isinstance(sa_type, sa.Boolean):
+        return number % 2 == 1
+    if isinstance(sa_type, sa.Integer):
+        return number
+    if isinstance(sa_type, sa.Numeric):
+        return decimal.Decimal(number) + decimal.Decimal("0.5") if sa_type.asdecimal else number + 0.5
+    if isinstance(sa_type, sa.DateTime):
+        return dt.datetime(2024, 1, number, 12, 0, 0, tzinfo=dt.UTC if sa_type.timezone else None)
+    if isinstance(sa_type, sa.Date):
+        return dt.date(2024, 1, number)
+    if isinstance(sa_type, sa.Time):
+        return dt.time(12, number)
+    if isinstance(sa_type, sa.Interval):
+        return dt.timedelta(minutes=number)
+    if isinstance(sa_type, sa.Uuid):
+        return str(uuid.UUID(int=number)) if not sa_type.as_uuid else uuid.UUID(int=number)
+    if isinstance(sa_type, sa.JSON):
+        return {"n": number}
+    if isinstance(sa_type, sa.LargeBinary):
+        return bytes([number])
+    if isinstance(sa_type, sa.String):
+        text = f"{column_name}-{number}"
+        return text[-sa_type.length :] if sa_type.length else text
+    if type(sa_type).__name__ == "UUID":  # PostgreSQL's reflected UUID
+        return str(uuid.UUID(int=number))
+    return f"{number}"
+
+
+def _compare_rows(before: Rows, after: Rows, renames: _Renames) -> list[str]:
+    """Counts per table and values of every column present on both sides (through renames)."""
+    problems: list[str] = []
+    for table, rows in before.items():
+        new_table = renames.tables.get(table, table)
+        if new_table not in after:
+            continue  # the revision dropped it: a destructive change lint already asked about
+        rows_after = after[new_table]
+        if len(rows_after) != len(rows):
+            problems.append(f"{new_table}: {len(rows)} rows before, {len(rows_after)} after")
+            continue
+        column_map = renames.columns.get(new_table, {})
+        for key, values in rows.items():
+            new_values = _row_by_content(rows_after, key, values, column_map)
+            if new_values is None:
+                problems.append(f"{new_table}: row {_key_text(key)} is missing after the step")
+                break
+            for column, value in values.items():
+                new_column = column_map.get(column, column)
+                if new_column in new_values and not _same_value(value, new_values[new_column]):
+                    problems.append(
+                        f"{new_table}.{new_column}: row {_key_text(key)} was {value!r}, now {new_values[new_column]!r}"
+                    )
+    return problems
+
+
+def _row_by_content(
+    rows_after: dict[Any, dict[str, Any]], key: Any, values: dict[str, Any], column_map: dict
+) -> Any:
+    if key in rows_after:
+        return rows_after[key]
+    # a key column was renamed or retyped: find the row by its renamed values
+    for candidate in rows_after.values():
+        if all(
+            _same_value(value, candidate.get(column_map.get(column, column), value))
+            for column, value in values.items()
+        ):
+            return candidate
+    return None
+
+
+def _same_value(first: Any, second: Any) -> bool:
+    if first == second:
+        return True
+    if isinstance(first, dt.datetime) and isinstance(second, dt.datetime):
+        return first.replace(tzinfo=None) == second.replace(tzinfo=None)
+    return str(_comparable(first)) == str(_comparable(second))
+
+
+def _key_text(key: Any) -> str:
+    return ", ".join(str(part) for part in key) if isinstance(key, tuple) else str(key)
+
+
+def _kept_after_round_trip(revision: RecordedRevision, rows_before_upgrade: Rows) -> Rows:
+    """What a downgrade must give back: the rows from before the upgrade, minus columns the upgrade
+    dropped (their values cannot come back) and tables it dropped."""
+    from dbkit.migrate.snapshot import load_snapshot
+
+    if revision.to_snapshot is None or revision.from_snapshot is None:
+        return rows_before_upgrade
+    after = load_snapshot(revision.to_snapshot).table_map
+    renames = _renames(revision, "upgrade")
+    kept: Rows = {}
+    for table, rows in rows_before_upgrade.items():
+        upgraded = after.get(renames.tables.get(table, table))
+        if upgraded is None:
+            continue
+        column_map = renames.columns.get(upgraded.name, {})
+        surviving = {column for column in upgraded.column_map} | set(column_map)
+        kept[table] = {
+            key: {c: v for c, v in values.items() if c in surviving} for key, values in rows.items()
+        }
+    return kept
+
+
+@dataclass
+class _Renames:
+    tables: dict[str, str] = field(default_factory=dict)  # old → new
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)  # new table → old column → new
+
+
+def _renames(revision: RecordedRevision, function: str) -> _Renames:
+    """The renames a revision's ``upgrade()`` performs, read from its source (dbkit writes them as
+    ``op.rename_table`` and ``alter_column(..., new_column_name=...)`` calls)."""
+    tree = ast.parse(revision.path.read_text(encoding="utf-8"))
+    renames = _Renames()
+    body = next(
+        (node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == function), None
+    )
+    if body is None:
+        return renames
+    _collect_renames(body.body, None, renames)
+    return renames
+
+
+def _collect_renames(statements: list[ast.stmt], batch_table: str | None, renames: _Renames) -> None:
+    for statement in statements:
+        if isinstance(statement, ast.With):
+            table = batch_table
+            for item in statement.items:
+                call = item.context_expr
+                if isinstance(call, ast.Call) and _call_name(call) == "batch_alter_table" and call.args:
+                    table = _literal(call.args[0])
+            _collect_renames(statement.body, table, renames)
+        elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
+            call = statement.value
+            name = _call_name(call)
+            arguments = [_literal(argument) for argument in call.args]
+            keywords = {keyword.arg: _literal(keyword.value) for keyword in call.keywords}
+            if name == "rename_table" and len(arguments) >= 2:
+                renames.tables[arguments[0]] = arguments[1]
+            elif name == "alter_column" and keywords.get("new_column_name"):
+                table, column = (batch_table, arguments[0]) if batch_table else (arguments[0], arguments[1])
+                renames.columns.setdefault(table, {})[column] = keywords["new_column_name"]
+
+
+def _call_name(call: ast.Call) -> str | None:
+    return call.func.attr if isinstance(call.func, ast.Attribute) else None
+
+
+def _literal(node: ast.expr) -> Any:
+    try:
+        return ast.literal_eval(node)
+    except ValueError:
+        return None

@@ -1,0 +1,115 @@
+"""verify: scratch copies only, rows kept through renames, schema checked at head and back at start."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from dbkit.migrate import runner
+from dbkit.migrate.renderers import RenameTable, rename_column
+from dbkit.migrate.revision import baseline_ops, write_revision
+from dbkit.migrate.snapshot import dump_snapshot, snapshot_from_metadata
+from dbkit.migrate.verify import verify
+from dbkit.naming import naming_convention
+
+EMPTY = dump_snapshot(snapshot_from_metadata(sa.MetaData()))
+
+
+def schema(users: str, name_column: str) -> str:
+    metadata = sa.MetaData(naming_convention=naming_convention())
+    sa.Table(
+        users, metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column(name_column, sa.String(50))
+    )
+    sa.Table(
+        "documents",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("user_id", sa.Integer, sa.ForeignKey(f"{users}.id", ondelete="CASCADE")),
+        sa.Column("title", sa.String(20), nullable=False),
+    )
+    return dump_snapshot(snapshot_from_metadata(metadata))
+
+
+@pytest.fixture
+def versions(tmp_path: Path) -> Path:
+    directory = tmp_path / "versions"
+    old, new = schema("users", "fullname"), schema("people", "full_name")
+    write_revision(directory, baseline_ops(old), "baseline", EMPTY, old, revision_id="v1")
+    renames = [
+        RenameTable("users", "people"),
+        rename_column("people", "fullname", "full_name", existing_type=sa.String(50)),
+    ]
+    write_revision(directory, renames, "rename users to people", old, new, revision_id="v2")
+    return directory
+
+
+def test_verify_passes_renames_with_rows_kept_on_a_scratch_database(
+    versions: Path, database_url: str
+) -> None:
+    report = verify(versions, database_url if database_url.startswith("postgresql") else None)
+    assert report.passed, str(report)
+    assert [(step.direction, step.revision) for step in report.steps] == [
+        ("up", "v1"),
+        ("up", "v2"),
+        ("schema", "v2"),
+        ("down", "v2"),
+        ("down", "v1"),
+    ]
+    renamed = report.steps[1]
+    assert renamed.rows_before == {"users": 3, "documents": 3}
+    assert renamed.rows_after == {"people": 3, "documents": 3}
+    assert "PASSED" in str(report)
+    engine = sa.create_engine(database_url)
+    assert sa.inspect(engine).get_table_names() == []  # the given database was never touched
+    engine.dispose()
+
+
+def test_verify_works_on_a_copy_of_an_sqlite_file_and_never_writes_it(
+    versions: Path, sqlite_url: str
+) -> None:
+    runner.upgrade(versions, sqlite_url, to="v1")
+    engine = sa.create_engine(sqlite_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO users VALUES (7, 'Kim')")
+        conn.exec_driver_sql("INSERT INTO documents VALUES (1, 7, 'memo')")
+    engine.dispose()
+    path = Path(sqlite_url.removeprefix("sqlite:///"))
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    report = verify(versions, sqlite_url)
+    assert report.passed, str(report)
+    assert report.steps[0].rows_before == {"users": 1, "documents": 1}  # the copy's own rows
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+    assert runner.current(versions, sqlite_url) == ("v1",)
+
+
+def test_verify_reports_a_revision_that_loses_rows(versions: Path) -> None:
+    lossy = next(versions.glob("v2_*.py"))
+    lossy.write_text(
+        lossy.read_text().replace(
+            "op.rename_table('users', 'people')",
+            "op.rename_table('users', 'people')\n        op.execute('DELETE FROM documents WHERE id > 1')",
+        )
+    )
+    report = verify(versions)
+    assert not report.passed
+    assert "documents: 3 rows before, 1 after" in report.problems[0]
+    assert report.edited == [str(lossy)]
+    assert "was edited after dbkit wrote it" in str(report)
+
+
+def test_verify_reports_a_schema_at_head_other_than_recorded(versions: Path) -> None:
+    drifting = next(versions.glob("v2_*.py"))
+    drifting.write_text(
+        drifting.read_text().replace(
+            "new_column_name='full_name')",
+            "new_column_name='full_name')\n            batch_op.add_column(sa.Column('x', sa.Integer()))",
+            1,
+        )
+    )
+    report = verify(versions)
+    schema_step = next(step for step in report.steps if step.direction == "schema")
+    assert not schema_step.passed
+    assert any("people.x" in problem for problem in schema_step.problems), schema_step.problems
