@@ -35,6 +35,18 @@ _EXPORTS: dict[str, str] = {
     "ModelReferenceError": "dbkit.errors",
     "PermissionDeniedError": "dbkit.errors",
     "NotFoundError": "dbkit.errors",
+    "with_session": "dbkit.bll",
+    "to_return_type": "dbkit.bll",
+    "AbstractBLLManager": "dbkit.bll",
+    "HookContext": "dbkit.bll",
+    "PermissionRules": "dbkit.bll",
+    "TeamModel": "dbkit.bll",
+    "RoleModel": "dbkit.bll",
+    "MembershipModel": "dbkit.bll",
+    "TEAM_MODELS": "dbkit.bll",
+    "seed": "dbkit.bll",
+    "SeedError": "dbkit.bll",
+    "SearchError": "dbkit.bll",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic._internal._model_construction import ModelMetaclass
 
+from dbkit.entity import Hooks, HooksDescriptor
 from dbkit.generate.variants import install_variants
 from dbkit.manager import DatabaseManager, active_manager
 from dbkit.search import DateSearchModel, IdSearchModel
@@ -26,6 +27,11 @@ class DatabaseModelMeta(ModelMetaclass):
         from dbkit.generate.builder import generator_for
 
         return generator_for(active_manager()).generate(cls)
+
+    @property
+    def hooks(cls) -> Hooks:  # noqa: N805 - a metaclass property receives the class
+        """Before/after create/update/delete hooks of the model, run by the business layer on every manager."""
+        return HooksDescriptor().__get__(None, cls)
 
 
 class DatabaseMixin(BaseModel, metaclass=DatabaseModelMeta):

@@ -59,7 +59,7 @@ def unwrap_optional(annotation: Any) -> tuple[Any, bool]:
     if get_origin(annotation) in (Union, types.UnionType):
         args = [arg for arg in get_args(annotation) if arg is not type(None)]
         if len(args) < len(get_args(annotation)):
-            inner = args[0] if len(args) == 1 else Union[tuple(args)]  # noqa: UP007
+            inner = args[0] if len(args) == 1 else Union[tuple(args)]
             return inner, True
     return annotation, False
 

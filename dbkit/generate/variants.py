@@ -31,15 +31,22 @@ def register_variant(name: str) -> Callable[[VariantFactory], VariantFactory]:
 
 
 class DerivedVariant:
-    """A class attribute that derives the variant on first access and then caches it in place."""
+    """A class attribute that derives the variant on first access and then returns the same class.
+
+    The descriptor stays in the model's ``__dict__`` (the variant is cached on it), so code that
+    looks for a hand-written nested class in ``model.__dict__`` never mistakes a derived one for it.
+    """
 
     def __init__(self, name: str) -> None:
         self.name = name
+        self._derived: dict[type, type] = {}
 
     def __get__(self, obj: Any, owner: type) -> type:
-        variant = VARIANT_FACTORIES[self.name](owner)
-        variant.__qualname__ = f"{owner.__qualname__}.{self.name}"
-        type.__setattr__(owner, self.name, variant)
+        variant = self._derived.get(owner)
+        if variant is None:
+            variant = VARIANT_FACTORIES[self.name](owner)
+            variant.__qualname__ = f"{owner.__qualname__}.{self.name}"
+            variant = self._derived.setdefault(owner, variant)
         return variant
 
 
@@ -76,3 +83,7 @@ def derive_reference_id(model: type) -> type:
     required.Search = search  # type: ignore[attr-defined]
     required.__dbkit_reference_target__ = model  # type: ignore[attr-defined]
     return required
+
+
+# The CRUD, Search and Network variants register themselves on import (after the registry exists).
+from dbkit.generate import crud_variants  # noqa: E402, F401

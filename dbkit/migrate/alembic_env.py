@@ -96,7 +96,12 @@ import logging.config
 import sqlalchemy as sa
 from alembic import context
 
-from dbkit.migrate.alembic_env import database_url, load_target_metadata, sqlite_foreign_keys_disabled
+from dbkit.migrate.alembic_env import (
+    database_url,
+    load_target_metadata,
+    sqlite_foreign_keys_disabled,
+    sqlite_transactional_ddl,
+)
 
 config = context.config
 if (
@@ -138,8 +143,13 @@ def run_migrations_on(connection: sa.Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         **COMPARE,
     )
-    # SQLite batch mode recreates tables: enforced foreign keys would cascade deletes.
-    with sqlite_foreign_keys_disabled(connection), context.begin_transaction():
+    # SQLite batch mode recreates tables: enforced foreign keys would cascade deletes; and
+    # pysqlite would commit before each DDL statement, so a failure would leave half a migration.
+    with (
+        sqlite_foreign_keys_disabled(connection),
+        sqlite_transactional_ddl(connection),
+        context.begin_transaction(),
+    ):
         context.run_migrations()
 
 
@@ -450,6 +460,35 @@ def sqlite_foreign_keys_disabled(connection: sa.Connection) -> Iterator[None]:
     finally:
         if was_enforced:
             _pragma(connection, "PRAGMA foreign_keys=ON")
+
+
+@contextmanager
+def sqlite_transactional_ddl(connection: sa.Connection) -> Iterator[None]:
+    """Make the block's transaction cover DDL on SQLite, so a failing migration rolls back whole.
+
+    Python's sqlite3 (before 3.12's ``autocommit``) commits implicitly before DDL; with its
+    ``isolation_level`` at ``None`` and an explicit ``BEGIN`` when SQLAlchemy begins, every
+    statement of the migration is in one transaction (SQLAlchemy's documented pysqlite recipe).
+    A no-op elsewhere, and when the caller's own transaction is already open.
+    """
+    import sqlalchemy as sa
+
+    if connection.dialect.name != "sqlite" or connection.in_transaction():
+        yield
+        return
+    driver = connection.connection.driver_connection
+    previous = driver.isolation_level
+
+    def begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN")
+
+    driver.isolation_level = None
+    sa.event.listen(connection, "begin", begin)
+    try:
+        yield
+    finally:
+        sa.event.remove(connection, "begin", begin)
+        driver.isolation_level = previous
 
 
 def _pragma(connection: sa.Connection, statement: str) -> Any:

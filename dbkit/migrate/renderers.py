@@ -265,15 +265,46 @@ def _drop_enum_value(operations: Operations, operation: DropEnumValueOp) -> None
     retired_name = f"{operation.enum_name}_dbkit_old"
     retired_type = _qualified(operations, retired_name, operation.schema)
     members = ", ".join(_sql_literal(value) for value in remaining)
+    defaults = {column: _enum_default(operations, *column, operation.schema) for column in operation.columns}
     operations.execute(f"ALTER TYPE {enum_type} RENAME TO {preparer.quote(retired_name)}")
     operations.execute(f"CREATE TYPE {enum_type} AS ENUM ({members})")
-    for table_name, column_name in operation.columns:
+    for (table_name, column_name), default in defaults.items():
         table = _qualified(operations, table_name, operation.schema)
         column = preparer.quote(column_name)
+        if default is not None:  # a default typed with the old enum blocks the cast: re-set it after
+            operations.execute(f"ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT")
         operations.execute(
             f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {enum_type} USING {column}::text::{enum_type}"
         )
+        if default is not None:
+            if default == operation.value:
+                raise MigrationRuntimeError(
+                    f"{table_name}.{column_name} defaults to {default!r}, the enum member being dropped; "
+                    "change the column's default first."
+                )
+            operations.execute(
+                f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {_sql_literal(default)}::{enum_type}"
+            )
     operations.execute(f"DROP TYPE {retired_type}")
+
+
+def _enum_default(operations: Operations, table: str, column: str, schema: str | None) -> str | None:
+    """The enum member a column defaults to (``'active'::user_status`` → ``active``), if any."""
+    import re
+
+    import sqlalchemy as sa
+
+    query = sa.text(
+        "SELECT column_default FROM information_schema.columns "
+        "WHERE table_schema = coalesce(:schema, current_schema()) AND table_name = :table AND column_name = :column"
+    )
+    default = (
+        operations.get_bind().execute(query, {"schema": schema, "table": table, "column": column}).scalar()
+    )
+    if default is None:
+        return None
+    match = re.match(r"^'((?:[^']|'')*)'::", default)
+    return match.group(1).replace("''", "'") if match else None
 
 
 @renderers.dispatch_for(AddEnumValueOp)

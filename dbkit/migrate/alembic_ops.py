@@ -1,0 +1,252 @@
+"""Changes → Alembic operation objects, each carrying the change that caused it.
+
+Objects are built from SQLAlchemy tables of the old and new snapshots (``from_table``,
+``from_column``, ``from_constraint``, ``from_index``), so Alembic can reverse every one of them:
+the downgrade is the reversed upgrade, renames included (see :mod:`dbkit.migrate.renderers`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from alembic.operations import ops
+
+from dbkit.errors import DbkitError
+from dbkit.migrate.alembic_env import metadata_from_snapshot
+from dbkit.migrate.compare import Change, Op
+from dbkit.migrate.lint import BackfillPlan
+from dbkit.migrate.renderers import AddEnumValueOp, DropEnumValueOp, RenameTable, rename_column, with_reason
+from dbkit.migrate.revision import not_null_backfill_ops
+from dbkit.migrate.schema import Snapshot
+
+
+class UnsupportedChangeError(DbkitError):
+    """A change no Alembic operation expresses (write that step of the revision by hand)."""
+
+
+def describe(change: Change) -> str:
+    """One line saying which change caused an operation (rendered as a comment above it)."""
+    return f"{change.op} {change.target} [{change.risk}]"
+
+
+class OperationBuilder:
+    """Turns one diff into operations; one small method per kind of change."""
+
+    def __init__(self, old: Snapshot, new: Snapshot, plans: Sequence[BackfillPlan] = ()) -> None:
+        self.old_tables = metadata_from_snapshot(old).tables
+        self.new_tables = metadata_from_snapshot(new).tables
+        self.plans = {(plan.table, plan.column): plan for plan in plans}
+        self._dispatch: dict[Op, Callable[[Change], list[ops.MigrateOperation]]] = {
+            Op.ADD_TABLE: self.add_table,
+            Op.DROP_TABLE: self.drop_table,
+            Op.RENAME_TABLE: self.rename_table,
+            Op.ADD_COLUMN: self.add_column,
+            Op.DROP_COLUMN: self.drop_column,
+            Op.RENAME_COLUMN: self.rename_column,
+            Op.ALTER_COLUMN: self.alter_column,
+            Op.ALTER_PRIMARY_KEY: self.alter_primary_key,
+            Op.ADD_INDEX: self.add_index,
+            Op.DROP_INDEX: self.drop_index,
+            Op.ADD_UNIQUE: self.add_constraint,
+            Op.ADD_CHECK: self.add_constraint,
+            Op.ADD_FOREIGN_KEY: self.add_constraint,
+            Op.DROP_UNIQUE: self.drop_constraint,
+            Op.DROP_CHECK: self.drop_constraint,
+            Op.DROP_FOREIGN_KEY: self.drop_constraint,
+            Op.ADD_ENUM_VALUE: self.enum_value,
+            Op.DROP_ENUM_VALUE: self.enum_value,
+            Op.ALTER_TABLE_COMMENT: self.table_comment,
+        }
+
+    def build(self, changes: Sequence[Change]) -> ops.UpgradeOps:
+        operations: list[ops.MigrateOperation] = []
+        for change in changes:
+            for operation in self._dispatch[Op(change.op)](change):
+                if isinstance(operation, ops.ModifyTableOps):
+                    for child in operation.ops:
+                        if not child.info.get("dbkit_reason"):
+                            with_reason(child, describe(change))
+                else:
+                    with_reason(operation, describe(change))
+                operations.append(operation)
+        return ops.UpgradeOps(ops=operations)
+
+    # -- tables ---------------------------------------------------------------------------------
+    def add_table(self, change: Change) -> list[ops.MigrateOperation]:
+        table = self.new_tables[change.table]
+        return [
+            ops.CreateTableOp.from_table(table),
+            *(ops.CreateIndexOp.from_index(i) for i in _indexes(table)),
+        ]
+
+    def drop_table(self, change: Change) -> list[ops.MigrateOperation]:
+        table = self.old_tables[change.table]
+        return [*(ops.DropIndexOp.from_index(i) for i in _indexes(table)), ops.DropTableOp.from_table(table)]
+
+    def rename_table(self, change: Change) -> list[ops.MigrateOperation]:
+        return [RenameTable(change.detail["old"], change.detail["new"])]
+
+    def table_comment(self, change: Change) -> list[ops.MigrateOperation]:
+        old, new = change.detail.get("old"), change.detail.get("new")
+        if new is None:
+            return [ops.DropTableCommentOp(change.table, existing_comment=old)]
+        return [ops.CreateTableCommentOp(change.table, new, existing_comment=old)]
+
+    # -- columns --------------------------------------------------------------------------------
+    def add_column(self, change: Change) -> list[ops.MigrateOperation]:
+        column = _copy_column(self.new_tables[change.table].c[change.column])
+        plan = self.plans.get((change.table, change.column))
+        if plan is not None and plan.strategy in ("temporary_default", "nullable_then_backfill"):
+            return not_null_backfill_ops(change.table, column, str(plan.value), reason=describe(change))
+        return [ops.AddColumnOp(change.table, column)]
+
+    def drop_column(self, change: Change) -> list[ops.MigrateOperation]:
+        column = _copy_column(self.old_tables[change.table].c[change.column])
+        return [ops.DropColumnOp.from_column_and_tablename(None, change.table, column)]
+
+    def rename_column(self, change: Change) -> list[ops.MigrateOperation]:
+        column = self.new_tables[change.table].c[change.detail["new"]]
+        return [
+            rename_column(
+                change.table,
+                change.detail["old"],
+                change.detail["new"],
+                existing_type=column.type,
+                existing_nullable=column.nullable,
+                existing_server_default=_default_text(column),
+                existing_comment=column.comment,
+            )
+        ]
+
+    def alter_column(self, change: Change) -> list[ops.MigrateOperation]:
+        unsupported = sorted({"identity", "computed"} & change.detail.keys())
+        if unsupported:
+            raise UnsupportedChangeError(
+                f"{change.target}: changing a column's {' and '.join(unsupported)} has no Alembic operation. "
+                "Write that step by hand (dbkit writes the rest), or drop and re-add the column."
+            )
+        old = self.old_tables[change.table].c[change.column]
+        new = self.new_tables[change.table].c[change.column]
+        detail = change.detail
+        kwargs: dict[str, Any] = {
+            "existing_type": old.type,
+            "existing_nullable": old.nullable,
+            "existing_server_default": _default_text(old),
+            "existing_comment": old.comment,
+        }
+        if "type" in detail:
+            kwargs["modify_type"] = new.type
+        if "nullable" in detail:
+            kwargs["modify_nullable"] = new.nullable
+        if "server_default" in detail:
+            kwargs["modify_server_default"] = _default_text(new)
+        if "comment" in detail:
+            kwargs["modify_comment"] = new.comment
+        return [ops.AlterColumnOp(change.table, change.column, **kwargs)]
+
+    def alter_primary_key(self, change: Change) -> list[ops.MigrateOperation]:
+        operations: list[ops.MigrateOperation] = []
+        old_pk = self.old_tables[change.table].primary_key
+        new_pk = self.new_tables[change.table].primary_key
+        if old_pk.columns:
+            operations.append(ops.DropConstraintOp.from_constraint(old_pk))
+        if new_pk.columns:
+            operations.append(ops.AddConstraintOp.from_constraint(new_pk))
+        return operations
+
+    # -- constraints and indexes --------------------------------------------------------------
+    def add_index(self, change: Change) -> list[ops.MigrateOperation]:
+        return [
+            ops.CreateIndexOp.from_index(_find_index(self.new_tables[change.table], change.detail["new"]))
+        ]
+
+    def drop_index(self, change: Change) -> list[ops.MigrateOperation]:
+        return [ops.DropIndexOp.from_index(_find_index(self.old_tables[change.table], change.detail["old"]))]
+
+    def add_constraint(self, change: Change) -> list[ops.MigrateOperation]:
+        constraint = _find_constraint(self.new_tables[change.table], change)
+        return [ops.AddConstraintOp.from_constraint(constraint)]
+
+    def drop_constraint(self, change: Change) -> list[ops.MigrateOperation]:
+        constraint = _find_constraint(self.old_tables[change.table], change)
+        return [ops.DropConstraintOp.from_constraint(constraint)]
+
+    # -- enums ----------------------------------------------------------------------------------
+    def enum_value(self, change: Change) -> list[ops.MigrateOperation]:
+        detail = change.detail
+        if change.table is not None:  # a non-native enum: a VARCHAR whose length may change
+            old = self.old_tables[change.table].c[change.column]
+            new = self.new_tables[change.table].c[change.column]
+            return [
+                ops.AlterColumnOp(
+                    change.table,
+                    change.column,
+                    existing_type=old.type,
+                    existing_nullable=old.nullable,
+                    modify_type=new.type,
+                )
+            ]
+        columns = [tuple(name.split(".", 1)) for name in detail.get("columns", [])]
+        if change.op == Op.ADD_ENUM_VALUE:
+            return [AddEnumValueOp(detail["enum"], detail["value"], values=detail["new"], columns=columns)]
+        return [DropEnumValueOp(detail["enum"], detail["value"], values=detail["old"], columns=columns)]
+
+
+_CONSTRAINT_CLASSES: Mapping[str, type] = {
+    "unique": sa.UniqueConstraint,
+    "check": sa.CheckConstraint,
+    "foreign_key": sa.ForeignKeyConstraint,
+}
+
+
+def _indexes(table: sa.Table) -> list[sa.Index]:
+    return sorted(table.indexes, key=lambda index: str(index.name))
+
+
+def _find_index(table: sa.Table, described: Mapping[str, Any]) -> sa.Index:
+    for index in table.indexes:
+        if index.name == described.get("name") or [c.name for c in index.columns] == list(
+            described["columns"]
+        ):
+            return index
+    raise UnsupportedChangeError(f"Index {described.get('name')} is not in table {table.name}.")
+
+
+def _find_constraint(table: sa.Table, change: Change) -> sa.Constraint:
+    kind = str(change.op).split("_", 1)[1]
+    described = change.detail.get("new") or change.detail.get("old") or {}
+    wanted = _CONSTRAINT_CLASSES[kind]
+    candidates = [c for c in table.constraints if isinstance(c, wanted)]
+    for constraint in candidates:
+        if described.get("name") and constraint.name == described["name"]:
+            return constraint
+    for constraint in candidates:
+        columns = [c.name for c in constraint.columns] if kind != "check" else []
+        if kind != "check" and columns == list(described.get("columns", [])):
+            return constraint
+    raise UnsupportedChangeError(
+        f"{change.target}: the {kind.replace('_', ' ')} constraint {described.get('name')!r} cannot be found "
+        "in the snapshot; give it a name."
+    )
+
+
+def _copy_column(column: sa.Column[Any]) -> sa.Column[Any]:
+    """A column detached from its table (an operation attaches it to a table of its own)."""
+    return column._copy()
+
+
+def _default_text(column: sa.Column[Any]) -> Any:
+    default = column.server_default
+    if default is None:
+        return None
+    argument = getattr(default, "arg", None)
+    return getattr(argument, "text", argument)
+
+
+def operations_for(
+    changes: Sequence[Change], old: Snapshot, new: Snapshot, plans: Sequence[BackfillPlan] = ()
+) -> ops.UpgradeOps:
+    """The upgrade operations for ``changes`` (in their order); ``old`` must carry the hinted renames."""
+    return OperationBuilder(old, new, plans).build(changes)

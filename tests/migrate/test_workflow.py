@@ -1,0 +1,130 @@
+"""The engine end to end on the sample: diff with hints and lint, revisions, upgrade/downgrade with rows kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from dbkit.migrate import workflow
+from dbkit.migrate.compare import Op
+from dbkit.migrate.schema import Snapshot
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+V1, V2 = DATA / "sample_app", DATA / "evolution" / "v2"
+
+
+@pytest.fixture(scope="module")
+def v1() -> Snapshot:
+    return workflow.snapshot_of(V1)
+
+
+@pytest.fixture(scope="module")
+def v2() -> Snapshot:
+    return workflow.snapshot_of(V2)
+
+
+def test_hybrid_target_takes_generated_tables_first(v1: Snapshot) -> None:
+    roles = v1.table_map["roles"]
+    assert roles.column_map["name"].type.length == 64  # generated RoleModel, not DB_Auth.Role (50)
+    hand = workflow.snapshot_of(V1, prefer="hand_written")
+    assert hand.table_map["roles"].column_map["name"].type.length == 50
+
+
+def test_evolution_diff_applies_hints_and_classifies_risks(v1: Snapshot, v2: Snapshot) -> None:
+    result = workflow.diff(v1, v2)
+    summary = {(str(c.op), c.target, str(c.risk)) for c in result.changes}
+    assert ("rename_column", "users.full_name", "backward_incompatible") in summary
+    assert ("add_column", "users.timezone", "safe") in summary
+    assert ("drop_column", "users.avatar_url", "destructive") in summary
+    assert ("add_column", "teams.plan", "data_dependent") in summary
+    assert any(c.op == Op.ADD_ENUM_VALUE and c.detail["value"] == "invited" for c in result.changes)
+    assert not any(c.op == Op.DROP_COLUMN and c.column == "fullname" for c in result.changes)
+    assert "Renamed fullname to full_name" in result.message
+
+
+def test_destructive_change_is_refused_then_waived(v1: Snapshot, v2: Snapshot, tmp_path: Path) -> None:
+    versions = tmp_path / "migrations" / "versions"
+    refused = workflow.plan_revision(v2, versions, from_source=v1)
+    assert not refused.allowed
+    assert "users.avatar_url" in refused.verdict.message
+    with pytest.raises(workflow.RevisionRefusedError, match="avatar_url"):
+        workflow.write_planned_revision(refused, versions)
+    assert not versions.exists() or not list(versions.glob("*.py"))  # nothing written
+    written = workflow.revision(v2, versions, from_source=v1, allow_destructive=True)
+    assert len(written) == 2  # the baseline, then the change
+    assert written[1].down_revision == written[0].revision
+    again = workflow.plan_revision(v2, versions)  # the next revision needs neither --from nor a database
+    assert not again.changes
+
+
+def _row_counts(url: str) -> dict[str, int]:
+    engine = sa.create_engine(url)
+    with engine.connect() as connection:
+        names = [n for n in sa.inspect(connection).get_table_names() if n != "alembic_version"]
+        counts = {n: connection.execute(sa.text(f'SELECT count(*) FROM "{n}"')).scalar() for n in names}
+    engine.dispose()
+    return counts
+
+
+def test_upgrade_and_downgrade_keep_rows(
+    v1: Snapshot, v2: Snapshot, tmp_path: Path, database_url: str
+) -> None:
+    versions = tmp_path / "versions"
+    baseline, _change = workflow.revision(v2, versions, from_source=v1, allow_destructive=True)
+    workflow.upgrade(versions, database_url, to=baseline.revision)
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO users (id, email, fullname, status, locale, avatar_url, created_at) "
+                "VALUES ('00000000-0000-4000-8000-0000000000aa', 'a@example.com', 'Ada Lovelace', 'active', "
+                "'en', 'http://a', CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO teams (id, name, slug, description, max_members, created_at) "
+                "VALUES ('00000000-0000-4000-8000-0000000000bb', 'Core', 'core', 'x', 5, CURRENT_TIMESTAMP)"
+            )
+        )
+    before = _row_counts(database_url)
+    workflow.upgrade(versions, database_url)
+    with engine.connect() as connection:
+        user = connection.execute(sa.text("SELECT full_name, timezone FROM users")).one()
+        plan = connection.execute(sa.text("SELECT plan FROM teams")).scalar()
+    assert tuple(user) == ("Ada Lovelace", None)  # renamed, not dropped and re-added
+    assert plan == "free"  # backfilled from migration_notes
+    assert _row_counts(database_url) == before
+    assert not workflow.check(V2, database_url).changes  # the database now matches the models
+    workflow.downgrade(versions, database_url, to=baseline.revision)
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT fullname FROM users")).scalar() == "Ada Lovelace"
+    assert _row_counts(database_url) == before
+    engine.dispose()
+
+
+def test_failed_sqlite_upgrade_rolls_back_whole(v1: Snapshot, tmp_path: Path) -> None:
+    """Batch mode recreates tables one after the other; a failure halfway must undo the earlier ones."""
+    hand = workflow.snapshot_of(V1, prefer="hand_written")
+    versions = tmp_path / "versions"
+    baseline, _change = workflow.revision(v1, versions, from_source=hand)
+    url = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    workflow.upgrade(versions, url, to=baseline.revision)
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:  # a NULL description makes teams.description NOT NULL fail
+        connection.execute(
+            sa.text(
+                "INSERT INTO teams (id, name, slug, description, max_members, created_at) "
+                "VALUES ('00000000-0000-4000-8000-0000000000bb', 'Core', 'core', NULL, 5, CURRENT_TIMESTAMP)"
+            )
+        )
+    with pytest.raises(workflow.DbkitError, match="NOT NULL"):
+        workflow.upgrade(versions, url)
+    inspector = sa.inspect(engine)
+    assert not [name for name in inspector.get_table_names() if name.startswith("_alembic_tmp")]
+    roles_name = next(c for c in inspector.get_columns("roles") if c["name"] == "name")
+    assert roles_name["type"].length == 50  # the roles step before the failure was rolled back too
+    assert workflow.current(versions, url) == baseline.revision
+    engine.dispose()
