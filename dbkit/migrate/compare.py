@@ -104,6 +104,14 @@ class Change:
         )
 
     @property
+    def label(self) -> str:
+        """What a person reads: the target, plus the columns of a constraint or index change."""
+        described = self.detail.get("new") or self.detail.get("old")
+        if self.column is None and isinstance(described, dict) and described.get("columns"):
+            return f"{self.table}({', '.join(described['columns'])})"
+        return self.target
+
+    @property
     def target(self) -> str:
         """``table.column`` (or ``table``, or the enum name): what a report or waiver names."""
         if self.table is None:

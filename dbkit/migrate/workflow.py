@@ -71,9 +71,7 @@ def snapshot_of(source: str | Path, prefer: Prefer = "generated") -> Snapshot:
 
     text = str(source)
     if is_database_url(text):
-        from dbkit.manager import normalize_url
-
-        return snapshot_from_database(normalize_url(text))
+        return _reflect(text)
     path = Path(text)
     if path.is_dir():
         return codebase_snapshot(load(path), prefer)
@@ -83,6 +81,23 @@ def snapshot_of(source: str | Path, prefer: Prefer = "generated") -> Snapshot:
         f"{text}: not a codebase directory, a snapshot .json file or a database URL "
         "(e.g. sqlite:///app.db, postgresql+psycopg://user@host/db)."
     )
+
+
+def _reflect(url: str) -> Snapshot:
+    import sqlalchemy as sa
+
+    from dbkit.errors import DatabaseConnectionError
+    from dbkit.manager import normalize_url
+    from dbkit.migrate.snapshot import snapshot_from_database
+
+    parsed = normalize_url(url)
+    try:
+        return snapshot_from_database(parsed)
+    except sa.exc.DBAPIError as exc:
+        cause = str(exc.orig or exc).strip().splitlines()[0]
+        raise DatabaseConnectionError(
+            f"Cannot read {parsed.render_as_string(hide_password=True)}: {cause}"
+        ) from None
 
 
 def write_snapshot(source: str | Path, out: Path) -> Path:

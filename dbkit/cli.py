@@ -1,0 +1,335 @@
+"""The ``dbkit`` command: parses arguments, calls the migration engine, prints.
+
+Exit codes: 0 success (no difference), 1 differences found (parity, diff, check), 2 error. Errors
+are one clear line on stderr, never a traceback. Heavy packages load inside the handlers, so
+``dbkit --help`` and ``dbkit diff a.json b.json`` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class CommandLineError(Exception):
+    """A problem with the command line itself (reported like any dbkit error, exit 2)."""
+
+
+def _print_json(document: Any) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def _backfills(values: Sequence[str]) -> dict[str, str]:
+    parsed: dict[str, str] = {}
+    for value in values:
+        target, sep, expression = value.partition("=")
+        if not sep or "." not in target or not expression:
+            raise CommandLineError(
+                f"--backfill {value!r}: expected TABLE.COLUMN=VALUE, e.g. users.timezone='UTC'"
+            )
+        parsed[target.strip()] = expression
+    return parsed
+
+
+# -- text output ----------------------------------------------------------------------------------
+
+
+def format_inventory(result: Any) -> str:
+    lines = [f"{'table':<28} {'phase':<13} hand-written / generated"]
+    for entry in result.to_json()["tables"]:
+        sides = " / ".join(
+            f"{side['class']} ({side['file']})" if side else "-"
+            for side in (entry["hand_written"], entry["generated"])
+        )
+        lines.append(f"{entry['table']:<28} {entry['phase']:<13} {sides}")
+    lines.extend(
+        f"{problem['severity']}: {problem['file']}:{problem['line'] or ''} {problem['cause']}"
+        for problem in result.to_json()["problems"]
+    )
+    return "\n".join(lines) + "\n"
+
+
+def format_parity(report: Any) -> str:
+    lines = []
+    for table in report.tables:
+        lines.append(f"{table.table}: {table.status}")
+        lines.extend(
+            f"  [{d.level}] {d.kind} {d.object}: hand-written={d.hand_written!r} generated={d.generated!r}"
+            for d in table.differences
+        )
+    verdict = (
+        "schema-level differences found" if report.has_schema_differences else "no schema-level difference"
+    )
+    return "\n".join([*lines, verdict]) + "\n"
+
+
+def format_diff(result: Any) -> str:
+    if not result.changes:
+        return "no change\n"
+    lines = [f"{str(c.risk):<22} {str(c.op):<20} {c.label}" for c in result.changes]
+    lines.extend(f"suggestion: {s.to_json()}" for s in result.suggestions)
+    return "\n".join(lines) + "\n"
+
+
+# -- handlers -------------------------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from dbkit.demo import run_demo
+
+    sys.stdout.write(run_demo(Path(args.out), sample=Path(args.sample) if args.sample else None))
+    return EXIT_OK
+
+
+def cmd_inventory(args: argparse.Namespace) -> int:
+    from dbkit.migrate import workflow
+
+    result = workflow.inventory(Path(args.path))
+    if args.json:
+        _print_json(result.to_json())
+    else:
+        sys.stdout.write(format_inventory(result))
+    return EXIT_ERROR if not result.tables else EXIT_OK
+
+
+def cmd_parity(args: argparse.Namespace) -> int:
+    from dbkit.migrate import workflow
+
+    report = workflow.parity(Path(args.path))
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        sys.stdout.write(format_parity(report))
+    return EXIT_DIFFERENT if report.has_schema_differences else EXIT_OK
+
+
+def cmd_scaffold(args: argparse.Namespace) -> int:
+    from dbkit.migrate.scaffold import scaffold_codebase
+
+    result = scaffold_codebase(Path(args.path))
+    for problem in result.problems:
+        sys.stderr.write(f"warning: {problem}\n")
+    if args.out:
+        for path in result.write(Path(args.out)):
+            sys.stdout.write(f"wrote {path}\n")
+    else:
+        for name, source in result.modules.items():
+            sys.stdout.write(f"# ---- {name}.py\n{source}\n")
+    return EXIT_OK
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    from dbkit.migrate import workflow
+
+    path = workflow.write_snapshot(args.source, Path(args.out))
+    sys.stdout.write(f"wrote {path}\n")
+    return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from dbkit.migrate import workflow
+
+    result = workflow.diff(args.old, args.new)
+    if args.json:
+        _print_json(result.to_json())
+    else:
+        sys.stdout.write(format_diff(result))
+    return EXIT_DIFFERENT if result.changes else EXIT_OK
+
+
+def cmd_revision(args: argparse.Namespace) -> int:
+    from dbkit.migrate import workflow
+
+    written = workflow.revision(
+        args.new,
+        Path(args.versions),
+        message=args.message,
+        from_source=args.from_source,
+        allow_destructive=args.allow_destructive,
+        backfills=_backfills(args.backfill),
+    )
+    if not written:
+        sys.stdout.write("no change: nothing written\n")
+    for item in written:
+        sys.stdout.write(f"wrote {item.path}\n")
+        for path in item.edited:
+            sys.stderr.write(f"warning: {path} was edited by hand after dbkit wrote it\n")
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from dbkit.migrate import workflow
+
+    report = workflow.verify(Path(args.versions), url=args.url)
+    sys.stdout.write(f"{report}\n")
+    return EXIT_OK if report.passed else EXIT_DIFFERENT
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from dbkit.migrate import workflow
+
+    result = workflow.check(args.source, args.url)
+    sys.stdout.write(format_diff(result) if result.changes else "database matches the models\n")
+    return EXIT_DIFFERENT if result.changes else EXIT_OK
+
+
+def cmd_stamp(args: argparse.Namespace) -> int:
+    from dbkit.migrate import workflow
+
+    revision = workflow.stamp(Path(args.versions), args.url, to=args.to)
+    sys.stdout.write(f"stamped {revision}\n")
+    return EXIT_OK
+
+
+def cmd_upgrade(args: argparse.Namespace) -> int:
+    from dbkit.migrate import workflow
+
+    output = workflow.upgrade(Path(args.versions), args.url, to=args.to, sql=args.sql)
+    if output:
+        sys.stdout.write(output)
+    return EXIT_OK
+
+
+def cmd_downgrade(args: argparse.Namespace) -> int:
+    from dbkit.migrate import workflow
+
+    workflow.downgrade(Path(args.versions), args.url, to=args.to)
+    return EXIT_OK
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from dbkit.migrate import workflow
+
+    sys.stdout.write(workflow.history(Path(args.versions)))
+    return EXIT_OK
+
+
+def cmd_current(args: argparse.Namespace) -> int:
+    from dbkit.migrate import workflow
+
+    sys.stdout.write(workflow.current(Path(args.versions), args.url) + "\n")
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from dbkit.notebook.report import write_report
+
+    path = write_report(Path(args.path), Path(args.out))
+    sys.stdout.write(f"wrote {path}\n")
+    return EXIT_OK
+
+
+# -- parser ---------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dbkit",
+        description="Migrate hand-written SQLAlchemy models to Pydantic-first generated ones, and evolve them.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    demo = add("demo", cmd_demo, "Run the kit on the bundled sample: reports and revisions under --out.")
+    demo.add_argument("--out", default="build", help="output directory (default: build)")
+    demo.add_argument("--sample", help="codebase to use instead of the bundled sample")
+
+    inventory = add("inventory", cmd_inventory, "List every table of a codebase with its migration phase.")
+    inventory.add_argument("path")
+    inventory.add_argument("--json", action="store_true")
+
+    parity = add("parity", cmd_parity, "Compare hand-written models with their generated counterparts.")
+    parity.add_argument("path")
+    parity.add_argument("--json", action="store_true")
+
+    scaffold = add("scaffold", cmd_scaffold, "Write BLL_*.py models for the hand-written tables.")
+    scaffold.add_argument("path")
+    scaffold.add_argument("--out", help="directory for the BLL files (default: print the plan only)")
+
+    snapshot = add(
+        "snapshot", cmd_snapshot, "Write the schema snapshot of a codebase, snapshot file or database."
+    )
+    snapshot.add_argument("source")
+    snapshot.add_argument("--out", required=True)
+
+    diff = add("diff", cmd_diff, "Schema changes from OLD to NEW (codebase, snapshot .json or database URL).")
+    diff.add_argument("old")
+    diff.add_argument("new")
+    diff.add_argument("--json", action="store_true")
+
+    revision = add("revision", cmd_revision, "Write an Alembic revision leading to NEW's schema.")
+    revision.add_argument("new")
+    revision.add_argument("--versions", required=True)
+    revision.add_argument("--from", dest="from_source")
+    revision.add_argument("-m", "--message", required=True)
+    revision.add_argument("--allow-destructive", action="store_true")
+    revision.add_argument("--backfill", action="append", default=[], metavar="TABLE.COLUMN=VALUE")
+
+    verify = add(
+        "verify", cmd_verify, "Run every revision up and down on a scratch copy, checking rows survive."
+    )
+    verify.add_argument("--versions", required=True)
+    verify.add_argument("--url")
+
+    check = add("check", cmd_check, "Compare a live database with the models.")
+    check.add_argument("source")
+    check.add_argument("--url", required=True)
+
+    stamp = add("stamp", cmd_stamp, "Adopt an existing database: record which revision it is at.")
+    stamp.add_argument("--versions", required=True)
+    stamp.add_argument("--url", required=True)
+    stamp.add_argument("--to")
+
+    upgrade = add("upgrade", cmd_upgrade, "Apply revisions to a database (default: up to head).")
+    upgrade.add_argument("--versions", required=True)
+    upgrade.add_argument("--url", required=True)
+    upgrade.add_argument("--to", default="head")
+    upgrade.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
+
+    downgrade = add("downgrade", cmd_downgrade, "Revert revisions (an id, base, or a step such as -1).")
+    downgrade.add_argument("--versions", required=True)
+    downgrade.add_argument("--url", required=True)
+    downgrade.add_argument("--to", required=True)
+
+    history = add("history", cmd_history, "List the revisions of a versions directory.")
+    history.add_argument("--versions", required=True)
+
+    current = add("current", cmd_current, "Show the revision a database is at.")
+    current.add_argument("--versions", required=True)
+    current.add_argument("--url", required=True)
+
+    report = add("report", cmd_report, "Write the HTML inventory, parity and diff report of a codebase.")
+    report.add_argument("path")
+    report.add_argument("--out", required=True)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from dbkit.errors import DbkitError
+
+    try:
+        return args.handler(args)
+    except (DbkitError, CommandLineError, FileNotFoundError, NotADirectoryError) as exc:
+        sys.stderr.write(f"dbkit {args.command}: {exc}\n")
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write(f"dbkit {args.command}: interrupted; nothing was left half-written\n")
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
