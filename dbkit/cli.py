@@ -74,7 +74,7 @@ def format_parity(report: Any) -> str:
 def format_diff(result: Any) -> str:
     if not result.changes:
         return "no change\n"
-    lines = [f"{str(c.risk):<22} {str(c.op):<20} {c.label}" for c in result.changes]
+    lines = [f"{c.risk!s:<22} {c.op!s:<20} {c.label}" for c in result.changes]
     lines.extend(f"suggestion: {s.to_json()}" for s in result.suggestions)
     return "\n".join(lines) + "\n"
 

@@ -67,7 +67,7 @@ def codebase_snapshot(codebase: Codebase, prefer: Prefer = "generated") -> Snaps
 
 def snapshot_of(source: str | Path, prefer: Prefer = "generated") -> Snapshot:
     """The schema of a codebase directory, a snapshot file or a live database."""
-    from dbkit.migrate.snapshot import load_snapshot, snapshot_from_database
+    from dbkit.migrate.snapshot import load_snapshot
 
     text = str(source)
     if is_database_url(text):
