@@ -166,9 +166,17 @@ def cmd_revision(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
     from dbkit.migrate import workflow
 
-    report = workflow.verify(Path(args.versions), url=args.url)
+    with tqdm(desc="verify", unit="step", disable=not sys.stderr.isatty(), leave=False) as bar:
+
+        def advance(step: Any) -> None:
+            bar.set_postfix_str(f"{step.direction} {step.revision}")
+            bar.update()
+
+        report = workflow.verify(Path(args.versions), url=args.url, on_step=advance)
     sys.stdout.write(f"{report}\n")
     return EXIT_OK if report.passed else EXIT_DIFFERENT
 

@@ -17,7 +17,7 @@ import sqlite3
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +74,13 @@ class VerifyReport:
     #: Revisions whose text no longer matches the hash dbkit recorded (edited by hand).
     edited: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Called after each step (a progress display); never part of the result.
+    on_step: Callable[[VerifyStep], None] | None = field(default=None, repr=False, compare=False)
+
+    def add(self, step: VerifyStep) -> None:
+        self.steps.append(step)
+        if self.on_step is not None:
+            self.on_step(step)
 
     @property
     def passed(self) -> bool:
@@ -100,7 +107,9 @@ class VerifyError(DbkitError):
     """verify could not even start (no revisions, scratch database unavailable)."""
 
 
-def verify(versions_dir: str | Path, url: str | None = None) -> VerifyReport:
+def verify(
+    versions_dir: str | Path, url: str | None = None, on_step: Callable[[VerifyStep], None] | None = None
+) -> VerifyReport:
     """Run every pending revision up and back down on a scratch copy; see the module docstring."""
     import sqlalchemy as sa
 
@@ -110,7 +119,7 @@ def verify(versions_dir: str | Path, url: str | None = None) -> VerifyReport:
     if len(history.heads) > 1:
         raise VerifyError(f"{versions_dir} has several heads ({', '.join(history.heads)}): merge them first.")
     with scratch_database(url) as (scratch_url, label):
-        report = VerifyReport(database=label, edited=[str(item.path) for item in history.edited])
+        report = VerifyReport(database=label, edited=[str(item.path) for item in history.edited], on_step=on_step)
         engine = sa.create_engine(scratch_url, poolclass=sa.pool.NullPool)
         if engine.dialect.name == "sqlite":
             sa.event.listen(engine, "connect", _enforce_sqlite_foreign_keys)  # as applications run it
@@ -139,18 +148,18 @@ def _run_steps(
         rows_before = capture_rows(engine)
         before_each.append(rows_before)
         step = _apply(versions_dir, engine, "up", revision, revision.revision, rows_before)
-        report.steps.append(step)
+        report.add(step)
         if step.passed:
             step.problems.extend(_compare_rows(rows_before, step.rows_data, _renames(revision, "upgrade")))
         if not step.passed:
             return
     head = pending[-1]
-    report.steps.append(_schema_step(engine, head, head.to_snapshot, "head"))
+    report.add(_schema_step(engine, head, head.to_snapshot, "head"))
     for revision, rows_before_upgrade in zip(reversed(pending), reversed(before_each), strict=True):
         target = revision.down_revision or "base"
         rows_before = capture_rows(engine)
         step = _apply(versions_dir, engine, "down", revision, target, rows_before)
-        report.steps.append(step)
+        report.add(step)
         if not step.passed:
             return
         kept = _kept_after_round_trip(revision, rows_before_upgrade)

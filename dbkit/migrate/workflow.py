@@ -287,10 +287,10 @@ def revision(
 
 
 # -- applying ------------------------------------------------------------------------------------------
-def verify(versions_dir: str | Path, url: str | None = None) -> VerifyReport:
+def verify(versions_dir: str | Path, url: str | None = None, on_step: Any = None) -> VerifyReport:
     from dbkit.migrate.verify import verify as run
 
-    return run(versions_dir, url)
+    return run(versions_dir, url, on_step=on_step)
 
 
 def upgrade(versions_dir: str | Path, url: str, to: str = "head", sql: bool = False) -> str | None:
