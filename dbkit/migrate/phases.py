@@ -17,13 +17,13 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 from dbkit.errors import DbkitError
+from dbkit.migrate.files import write_atomically
 
 UseKind = Literal["import", "from_import", "star_import", "name", "attribute", "dynamic_import"]
 #: Directories never scanned: tooling, caches, virtual environments.
@@ -488,23 +488,9 @@ def apply_rewrite(plan: RewritePlan) -> list[Path]:
         )
     written = []
     for rewrite in plan.files:
-        _write_atomically(rewrite.path, rewrite.new_text)
+        write_atomically(rewrite.path, rewrite.new_text)
         written.append(rewrite.path)
     return written
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write beside the file, then rename over it: a reader sees the old file or the new one, never half."""
-    mode = path.stat().st_mode
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 # -- Phase 3 ----------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from alembic.operations import ops
 
 from dbkit.errors import DbkitError
 from dbkit.migrate import renderers
+from dbkit.migrate.files import write_atomically
 from dbkit.migrate.renderers import annotate, reverse_upgrade_ops, with_reason
 
 if TYPE_CHECKING:
@@ -499,23 +500,14 @@ def _refuse_moved_head(head: RecordedRevision | None, from_snapshot: SnapshotTex
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    """Compile, write to a hidden temp file, fsync, rename: readers never see half a revision."""
+    """Refuse invalid Python, then write atomically: readers never see half a revision."""
     try:
         compile(text, str(path), "exec")
     except SyntaxError as exc:
         raise RevisionError(
             f"dbkit rendered invalid Python for {path.name} (line {exc.lineno}: {exc.msg})."
         ) from None
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # not *.py: Alembic ignores it
-    try:
-        with temporary.open("x", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    write_atomically(path, text)
 
 
 @contextmanager

@@ -51,6 +51,7 @@ from dbkit.generate.options import DBColumn
 from dbkit.generate.types import FieldContext, TypeRegistry, type_registry
 from dbkit.generate.variants import derive_reference_id
 from dbkit.manager import PK_COLUMN_TYPE, DatabaseManager
+from dbkit.migrate.files import write_atomically
 from dbkit.naming import naming_convention, reference_field_for, snake_case, table_name_for
 
 #: Dialects whose compiled DDL decides whether two column types are the same.
@@ -155,7 +156,7 @@ class ScaffoldResult:
             )
         target.mkdir(parents=True, exist_ok=True)
         for path, source in zip(paths, self.modules.values(), strict=True):
-            path.write_text(source, encoding="utf-8")
+            write_atomically(path, source)
         return paths
 
 
