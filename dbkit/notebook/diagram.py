@@ -1,0 +1,154 @@
+"""Entity-relationship diagrams as Mermaid ``erDiagram`` text, from a snapshot, a codebase or a source.
+
+JupyterLab 4 renders a ```` ```mermaid ```` block in Markdown with no extension, so the
+diagram is plain text: deterministic (tables, columns and relationships in a fixed order),
+diffable, and readable even where it is not rendered.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dbkit.migrate.codebase import Codebase
+    from dbkit.migrate.schema import ColumnSnapshot, ForeignKeySnapshot, Snapshot, TableSnapshot
+
+_TYPE_UNSAFE = re.compile(r"[^A-Za-z0-9_()\[\]-]+")
+#: The audit columns of dbkit's and most teams' mixins: the same in every table, so often hidden.
+AUDIT_COLUMNS = (
+    "created_at",
+    "created_by_user_id",
+    "updated_at",
+    "updated_by_user_id",
+    "deleted_at",
+    "deleted_by_user_id",
+)
+
+
+@dataclass(frozen=True)
+class MermaidDiagram:
+    """Mermaid source; shown as a rendered diagram in JupyterLab, as its source elsewhere."""
+
+    text: str
+
+    def _repr_markdown_(self) -> str:
+        return f"```mermaid\n{self.text}\n```"
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def er_diagram(
+    source: Snapshot | Codebase | str | Path,
+    *,
+    tables: list[str] | None = None,
+    columns: bool = True,
+    hide_columns: Iterable[str] = (),
+) -> MermaidDiagram:
+    """The ER diagram of ``source`` (a snapshot, a loaded codebase, or anything ``snapshot_of`` takes).
+
+    ``tables`` restricts the diagram to those tables (relationships between them only);
+    ``columns=False`` draws entities without attributes, for a large schema's overview;
+    ``hide_columns`` leaves out columns by name (e.g. :data:`AUDIT_COLUMNS`).
+    """
+    return MermaidDiagram(
+        mermaid_er(_snapshot(source), tables=tables, columns=columns, hide_columns=hide_columns)
+    )
+
+
+def _snapshot(source: Snapshot | Codebase | str | Path) -> Snapshot:
+    from dbkit.migrate.codebase import Codebase
+    from dbkit.migrate.schema import Snapshot
+
+    if isinstance(source, Snapshot):
+        return source
+    from dbkit.migrate import workflow
+
+    if isinstance(source, Codebase):
+        return workflow.codebase_snapshot(source)
+    return workflow.snapshot_of(source)
+
+
+def mermaid_er(
+    snapshot: Snapshot,
+    *,
+    tables: list[str] | None = None,
+    columns: bool = True,
+    hide_columns: Iterable[str] = (),
+) -> str:
+    """``erDiagram`` text: entities by table name, columns in table order, then relationships."""
+    chosen = [t for t in snapshot.tables if tables is None or t.name in tables]
+    names = {t.name for t in chosen}
+    lines = ["erDiagram"]
+    for table in sorted(chosen, key=lambda t: t.name):
+        lines.extend(_entity(table, columns, frozenset(hide_columns)))
+    relationships = sorted(
+        ((table, fk) for table in chosen for fk in table.foreign_keys if fk.referred_table in names),
+        key=lambda pair: (pair[1].referred_table, pair[0].name, pair[1].columns),
+    )
+    lines.extend(_relationship(table, fk) for table, fk in relationships)
+    return "\n".join(lines)
+
+
+def _entity(table: TableSnapshot, columns: bool, hidden: frozenset[str]) -> list[str]:
+    if not columns:
+        return [f"    {table.name}"]
+    keys = _column_keys(table)
+    lines = [f"    {table.name} {{"]
+    for column in table.columns:
+        if column.name in hidden:
+            continue
+        lines.append(f"        {_attribute(column, keys.get(column.name, []))}")
+    lines.append("    }")
+    return lines
+
+
+def _column_keys(table: TableSnapshot) -> dict[str, list[str]]:
+    """Column → its Mermaid key markers, in PK, FK, UK order."""
+    keys: dict[str, list[str]] = {}
+    for name in table.primary_key.columns if table.primary_key else ():
+        keys.setdefault(name, []).append("PK")
+    for fk in table.foreign_keys:
+        for name in fk.columns:
+            if "FK" not in keys.setdefault(name, []):
+                keys[name].append("FK")
+    single_unique = [u.columns for u in table.unique_constraints] + [
+        i.columns for i in table.indexes if i.unique
+    ]
+    for unique_columns in single_unique:
+        if len(unique_columns) == 1 and "UK" not in keys.setdefault(unique_columns[0], []):
+            keys[unique_columns[0]].append("UK")
+    return keys
+
+
+def _attribute(column: ColumnSnapshot, keys: list[str]) -> str:
+    kind = column.type.label() if column.type.kind != "enum" else f"enum({column.type.name or 'values'})"
+    type_text = _TYPE_UNSAFE.sub("_", kind.replace(", ", "-")).strip("_") or "unknown"
+    parts = [type_text, column.name]
+    if keys:
+        parts.append(",".join(keys))
+    required = "" if column.nullable or column.primary_key else "NOT NULL"
+    comment = "; ".join(text for text in (required, column.comment or "") if text)
+    if comment:
+        parts.append('"' + comment.replace('"', "'") + '"')
+    return " ".join(parts)
+
+
+def _relationship(table: TableSnapshot, fk: ForeignKeySnapshot) -> str:
+    """``parent ||--o{ child : "columns"``: optional parent when the columns are nullable,
+    at most one child when they are unique."""
+    columns = table.column_map
+    optional = any(columns[name].nullable for name in fk.columns if name in columns)
+    unique = any(u.columns == fk.columns for u in table.unique_constraints) or any(
+        i.unique and i.columns == fk.columns for i in table.indexes
+    )
+    parent_end = "|o" if optional else "||"
+    child_end = "o|" if unique else "o{"
+    return f'    {fk.referred_table} {parent_end}--{child_end} {table.name} : "{", ".join(fk.columns)}"'
