@@ -250,3 +250,16 @@ def test_production_database_references_resolve() -> None:
     with sqlite3.connect(f"file:{PRODUCTION_DB}?mode=ro", uri=True) as conn:
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_bundled_baseline_revision_records_the_production_schema(tmp_path: Path) -> None:
+    """data/migrations adopts a copy of production.sqlite3 (stamp finds its revision by schema)."""
+    import shutil
+
+    from dbkit.migrate import runner
+
+    copy = tmp_path / "production.sqlite3"
+    shutil.copy(DATA / "production.sqlite3", copy)
+    versions = DATA / "migrations" / "versions"
+    (baseline,) = runner.history(versions)
+    assert runner.matching_revision(versions, f"sqlite:///{copy}") == baseline.revision
