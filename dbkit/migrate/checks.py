@@ -1,0 +1,211 @@
+"""Ready-made checks for a project's own CI (as pytest-alembic offers for Alembic).
+
+Each check returns a :class:`CheckResult` saying what it proved, or raises :class:`CheckFailed`
+whose message lists every difference found, with what to do about it. They are plain functions,
+so any test runner can call them; :mod:`dbkit.pytest_plugin` wraps them as pytest tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dbkit.errors import DbkitError
+
+if TYPE_CHECKING:
+    from dbkit.migrate.compare import Change
+    from dbkit.migrate.schema import Snapshot
+
+
+class CheckFailed(DbkitError):  # noqa: N818 - reads as the outcome, like pytest-alembic's failures
+    """A check found differences; ``details`` lists them one per line."""
+
+    def __init__(self, check: str, summary: str, details: Iterable[str] = (), hint: str = "") -> None:
+        self.check = check
+        self.summary = summary
+        self.details = tuple(details)
+        self.hint = hint
+        lines = [f"{check}: {summary}", *(f"  - {detail}" for detail in self.details)]
+        if hint:
+            lines.append(hint)
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What a passing check proved (and anything worth knowing that did not fail it)."""
+
+    check: str
+    summary: str
+    notes: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return "\n".join([f"{self.check}: {self.summary}", *(f"  note: {note}" for note in self.notes)])
+
+
+def _changes_text(changes: Iterable[Change]) -> list[str]:
+    return [f"{change.op} {change.label} [{change.risk}]" for change in changes]
+
+
+# -- the checks ---------------------------------------------------------------------------------
+def check_parity(path: str | Path) -> CheckResult:
+    """Phase 1 gate: every generated model has the DDL of its hand-written counterpart."""
+    from dbkit.migrate.workflow import parity
+
+    report = parity(path)
+    schema = report.differences("schema")
+    if schema or report.problems:
+        raise CheckFailed(
+            "parity",
+            f"{len(schema)} schema-level difference(s) between hand-written and generated models in {path}"
+            + (f", {len(report.problems)} file(s) that failed to load" if report.problems else ""),
+            [
+                *(
+                    f"{table}: {d.kind} {d.object}: hand-written={d.hand_written!r}, generated={d.generated!r}"
+                    for table, d in schema
+                ),
+                *(f"load problem: {problem}" for problem in report.problems),
+            ],
+            "Fix the generated model (or the hand-written one) until `dbkit parity PATH` reports no schema difference.",
+        )
+    compared = [t.table for t in report.tables if t.status == "match"]
+    other = [
+        f"{table}: [{d.level}] {d.kind} {d.object}"
+        for table, d in report.differences()
+        if d.level != "schema"
+    ]
+    return CheckResult(
+        "parity", f"{len(compared)} table(s) with both kinds of model match at schema level", tuple(other)
+    )
+
+
+def check_single_head(versions: str | Path) -> CheckResult:
+    """The revision history has exactly one head (two developers' revisions were merged)."""
+    from dbkit.migrate.revision import read_history
+
+    history = read_history(versions)
+    if not history.revisions:
+        raise CheckFailed(
+            "single head", f"no revisions in {versions}", hint="Write one with `dbkit revision` or Alembic."
+        )
+    if len(history.heads) != 1:
+        files = {item.revision: item.path.name for item in history.revisions}
+        raise CheckFailed(
+            "single head",
+            f"{len(history.heads)} heads in {versions}",
+            [f"{head} ({files.get(head, '?')})" for head in sorted(history.heads)],
+            "Merge them: `alembic merge heads -m 'merge'` (then check the merged schema).",
+        )
+    return CheckResult(
+        "single head", f"one head, {history.heads[0]}, over {len(history.revisions)} revision(s)"
+    )
+
+
+def check_models_match_revisions(
+    path_or_snapshot: str | Path | Snapshot, versions: str | Path
+) -> CheckResult:
+    """The schema the head revision leads to equals the models' (no revision is missing).
+
+    The head's recorded snapshot when dbkit wrote it; otherwise the revisions are run on an
+    empty scratch SQLite database and its schema is read back.
+    """
+    from dbkit.migrate.compare import diff_snapshots
+    from dbkit.migrate.revision import read_history
+    from dbkit.migrate.schema import Snapshot
+    from dbkit.migrate.snapshot import load_snapshot
+    from dbkit.migrate.workflow import snapshot_of
+
+    models = path_or_snapshot if isinstance(path_or_snapshot, Snapshot) else snapshot_of(path_or_snapshot)
+    history = read_history(versions)
+    if len(history.heads) != 1:
+        check_single_head(versions)  # raises with the heads listed
+    recorded = history.head_to_snapshot
+    if recorded is not None:
+        head_schema, source = load_snapshot(recorded), f"the schema recorded by head {history.heads[0]}"
+    else:
+        head_schema, source = _schema_after_upgrade(versions), "a scratch SQLite database upgraded to head"
+    changes = diff_snapshots(head_schema, models)
+    if changes:
+        raise CheckFailed(
+            "models match revisions",
+            f"the models differ from {source}; a new revision would have to",
+            _changes_text(changes),
+            f"Write it: `dbkit revision {path_or_snapshot} --versions {versions} -m MESSAGE` "
+            "(or `alembic revision --autogenerate`).",
+        )
+    return CheckResult("models match revisions", f"the models equal {source}")
+
+
+def _schema_after_upgrade(versions: str | Path) -> Snapshot:
+    import sqlalchemy as sa
+
+    from dbkit.migrate import runner
+    from dbkit.migrate.verify import scratch_database
+
+    with scratch_database(None) as (url, _label):
+        runner.upgrade(versions, url)
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        try:
+            return runner.live_snapshot(engine)
+        finally:
+            engine.dispose()
+
+
+def check_upgrade_downgrade(versions: str | Path, url: str | None = None) -> CheckResult:
+    """``dbkit verify``: every revision up and down on a scratch copy, rows and schema checked.
+
+    ``url``: a SQLite file to copy, or a PostgreSQL server to create a scratch database on;
+    ``None``: an empty SQLite scratch database.
+    """
+    from dbkit.migrate.workflow import verify
+
+    report = verify(versions, url)
+    if not report.passed:
+        raise CheckFailed(
+            "upgrade/downgrade",
+            f"verify failed on {report.database}",
+            report.problems,
+            f"Every step:\n{report}",
+        )
+    return CheckResult(
+        "upgrade/downgrade",
+        f"{len(report.steps)} verify step(s) passed on {report.database}",
+        tuple(report.notes) + tuple(f"{path} was edited after dbkit wrote it" for path in report.edited),
+    )
+
+
+def check_phase3(path: str | Path, *, import_check: bool = False) -> CheckResult:
+    """Phase 3: no ``DB_*.py`` file is left and nothing imports one (``import_check`` also imports
+    every ``BLL_*`` module with ``DB_*`` modules blocked, in a fresh interpreter)."""
+    from dbkit.migrate.phases import check_phase3 as scan
+
+    report = scan(path, import_check=import_check)
+    if not report.clean:
+        raise CheckFailed(
+            "phase 3",
+            f"{path} still depends on hand-written models",
+            [
+                *(f"hand-written file still present: {file}" for file in report.legacy_files),
+                *(f"imports a hand-written module: {use}" for use in report.offenders),
+                *(f"cannot be read: {problem}" for problem in report.problems),
+                *(
+                    f"{module} fails with DB_* modules blocked: {error}"
+                    for module, error in report.import_failures.items()
+                ),
+            ],
+            "Rewrite the imports (`dbkit.migrate.phases.plan_rewrite`), then delete the DB_*.py files.",
+        )
+    return CheckResult("phase 3", f"{path} imports no hand-written module")
+
+
+__all__ = [
+    "CheckFailed",
+    "CheckResult",
+    "check_models_match_revisions",
+    "check_parity",
+    "check_phase3",
+    "check_single_head",
+    "check_upgrade_downgrade",
+]
