@@ -189,9 +189,8 @@ class OperationBuilder:
                 )
             ]
         columns = [tuple(name.split(".", 1)) for name in detail.get("columns", [])]
-        if change.op == Op.ADD_ENUM_VALUE:
-            return [AddEnumValueOp(detail["enum"], detail["value"], values=detail["new"], columns=columns)]
-        return [DropEnumValueOp(detail["enum"], detail["value"], values=detail["old"], columns=columns)]
+        operation = AddEnumValueOp if change.op == Op.ADD_ENUM_VALUE else DropEnumValueOp
+        return [operation(detail["enum"], detail["value"], values=detail["members"], columns=columns)]
 
 
 _CONSTRAINT_CLASSES: Mapping[str, type] = {

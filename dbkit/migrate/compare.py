@@ -107,7 +107,13 @@ class Change:
     def label(self) -> str:
         """What a person reads: the target, plus the columns of a constraint or index change."""
         described = self.detail.get("new") or self.detail.get("old")
-        if self.column is None and isinstance(described, dict) and described.get("columns"):
+        whole_table = self.op in (Op.ADD_TABLE, Op.DROP_TABLE)  # its detail lists column documents
+        if (
+            self.column is None
+            and not whole_table
+            and isinstance(described, dict)
+            and described.get("columns")
+        ):
             return f"{self.table}({', '.join(described['columns'])})"
         return self.target
 
@@ -349,9 +355,17 @@ def _enum_value_changes(
     common = {"enum": enum, "old": list(old_values), "new": list(new_values), "columns": columns}
     added = [v for v in new_values if v not in old_values]
     removed = [v for v in old_values if v not in new_values]
-    return [Change.make(Op.ADD_ENUM_VALUE, table, column, value=v, **common) for v in added] + [
-        Change.make(Op.DROP_ENUM_VALUE, table, column, value=v, **common) for v in removed
-    ]
+    changes = []
+    present = set(old_values)
+    for value in added:  # ``members`` is the type right after this step: neighbours that exist by then
+        present.add(value)
+        members = [v for v in new_values if v in present] + [v for v in old_values if v not in new_values]
+        changes.append(Change.make(Op.ADD_ENUM_VALUE, table, column, value=value, members=members, **common))
+    for value in removed:  # ``members`` is the type before this step (it still holds ``value``)
+        members = [v for v in new_values] + [v for v in old_values if v not in new_values and v in present]
+        changes.append(Change.make(Op.DROP_ENUM_VALUE, table, column, value=value, members=members, **common))
+        present.discard(value)
+    return changes
 
 
 # -- order -----------------------------------------------------------------------------------------

@@ -137,6 +137,7 @@ def test_every_kind_of_change_is_found_in_application_order() -> None:
         "value": "pending",
         "old": ["active", "banned", "ghost"],
         "new": ["active", "banned", "pending"],
+        "members": ["active", "banned", "pending", "ghost"],  # the type right after this step
         "columns": ["users.status"],
     }
     assert changes[-1].detail["value"] == "ghost" and changes[-1].risk == Risk.DESTRUCTIVE

@@ -128,3 +128,32 @@ def test_failed_sqlite_upgrade_rolls_back_whole(v1: Snapshot, tmp_path: Path) ->
     assert roles_name["type"].length == 50  # the roles step before the failure was rolled back too
     assert workflow.current(versions, url) == baseline.revision
     engine.dispose()
+
+
+def _enum_schema(values: list[str]) -> Snapshot:
+    from dbkit.migrate.snapshot import snapshot_from_metadata
+
+    metadata = sa.MetaData()
+    sa.Table(
+        "tickets",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("state", sa.Enum(*values, name="ticket_state"), nullable=False),
+    )
+    return snapshot_from_metadata(metadata)
+
+
+def test_adjacent_new_enum_members_are_added_in_order(tmp_path: Path, database_url: str) -> None:
+    """Each ADD VALUE names a neighbour that already exists when it runs (x before y, y before closed)."""
+    old, new = _enum_schema(["open", "closed"]), _enum_schema(["open", "x", "y", "closed"])
+    versions = tmp_path / "versions"
+    workflow.revision(new, versions, from_source=old)
+    workflow.upgrade(versions, database_url)
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("INSERT INTO tickets (id, state) VALUES (1, 'y')"))
+        if engine.dialect.name == "postgresql":
+            labels = connection.execute(sa.text("SELECT enum_range(NULL::ticket_state)::text")).scalar()
+            assert labels == "{open,x,y,closed}"
+    engine.dispose()
+    assert not workflow.check(new, database_url).changes
