@@ -65,6 +65,7 @@ def format_parity(report: Any) -> str:
             f"  [{d.level}] {d.kind} {d.object}: hand-written={d.hand_written!r} generated={d.generated!r}"
             for d in table.differences
         )
+    lines.extend(str(problem) for problem in report.problems)
     verdict = (
         "schema-level differences found" if report.has_schema_differences else "no schema-level difference"
     )
@@ -97,7 +98,9 @@ def cmd_inventory(args: argparse.Namespace) -> int:
         _print_json(result.to_json())
     else:
         sys.stdout.write(format_inventory(result))
-    return EXIT_ERROR if not result.tables else EXIT_OK
+    if result.errors:
+        sys.stderr.write(f"dbkit inventory: {len(result.errors)} model file problem(s), listed above\n")
+    return EXIT_ERROR if not result.tables or result.errors else EXIT_OK
 
 
 def cmd_parity(args: argparse.Namespace) -> int:
@@ -331,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return args.handler(args)
-    except (DbkitError, CommandLineError, FileNotFoundError, NotADirectoryError) as exc:
+    except (DbkitError, CommandLineError, OSError) as exc:  # OSError: a path missing, a directory, ...
         sys.stderr.write(f"dbkit {args.command}: {exc}\n")
         return EXIT_ERROR
     except KeyboardInterrupt:

@@ -16,9 +16,16 @@ from alembic.operations import ops
 from dbkit.errors import DbkitError
 from dbkit.migrate.alembic_env import metadata_from_snapshot
 from dbkit.migrate.compare import Change, Op
-from dbkit.migrate.lint import BackfillPlan
-from dbkit.migrate.renderers import AddEnumValueOp, DropEnumValueOp, RenameTable, rename_column, with_reason
-from dbkit.migrate.revision import not_null_backfill_ops
+from dbkit.migrate.lint import BackfillPlan, needs_backfill
+from dbkit.migrate.renderers import (
+    AddEnumValueOp,
+    DropEnumValueOp,
+    RenameTable,
+    rename_column,
+    reverse_operation,
+    with_reason,
+)
+from dbkit.migrate.revision import create_table_op, creation_order, not_null_backfill_ops
 from dbkit.migrate.schema import Snapshot
 
 
@@ -38,6 +45,8 @@ class OperationBuilder:
         self.old_tables = metadata_from_snapshot(old).tables
         self.new_tables = metadata_from_snapshot(new).tables
         self.plans = {(plan.table, plan.column): plan for plan in plans}
+        #: Foreign keys among the new tables that close a cycle (set by :meth:`build`).
+        self.cycle_keys: set[sa.ForeignKeyConstraint] = set()
         self._dispatch: dict[Op, Callable[[Change], list[ops.MigrateOperation]]] = {
             Op.ADD_TABLE: self.add_table,
             Op.DROP_TABLE: self.drop_table,
@@ -61,6 +70,8 @@ class OperationBuilder:
         }
 
     def build(self, changes: Sequence[Change]) -> ops.UpgradeOps:
+        created = [self.new_tables[c.table] for c in changes if c.op == Op.ADD_TABLE]
+        self.cycle_keys = creation_order(created)[1]
         operations: list[ops.MigrateOperation] = []
         for change in changes:
             for operation in self._dispatch[Op(change.op)](change):
@@ -71,13 +82,24 @@ class OperationBuilder:
                 else:
                     with_reason(operation, describe(change))
                 operations.append(operation)
+        operations.extend(self.close_cycles(changes))
         return ops.UpgradeOps(ops=operations)
+
+    def close_cycles(self, changes: Sequence[Change]) -> list[ops.MigrateOperation]:
+        """Foreign keys between new tables that reference each other, added once both exist."""
+        adds = {c.table: c for c in changes if c.op == Op.ADD_TABLE}
+        return [
+            with_reason(
+                ops.AddConstraintOp.from_constraint(fk), f"{describe(adds[fk.table.name])}: closes a cycle"
+            )
+            for fk in sorted(self.cycle_keys, key=lambda fk: (fk.table.name, str(fk.name)))
+        ]
 
     # -- tables ---------------------------------------------------------------------------------
     def add_table(self, change: Change) -> list[ops.MigrateOperation]:
         table = self.new_tables[change.table]
         return [
-            ops.CreateTableOp.from_table(table),
+            create_table_op(table, self.cycle_keys),
             *(ops.CreateIndexOp.from_index(i) for i in _indexes(table)),
         ]
 
@@ -104,7 +126,20 @@ class OperationBuilder:
 
     def drop_column(self, change: Change) -> list[ops.MigrateOperation]:
         column = _copy_column(self.old_tables[change.table].c[change.column])
-        return [ops.DropColumnOp.from_column_and_tablename(None, change.table, column)]
+        placeholder = (
+            restore_placeholder(change.detail["old"]) if needs_backfill(change.detail["old"]) else None
+        )
+        if placeholder is None:
+            return [ops.DropColumnOp.from_column_and_tablename(None, change.table, column)]
+        # The downgrade re-adds a NOT NULL column to a populated table: the dropped values are gone, so
+        # it fills a placeholder through a temporary default (the reverse of these two steps).
+        restore = not_null_backfill_ops(
+            change.table,
+            column,
+            placeholder,
+            reason=f"{describe(change)}; the downgrade restores placeholders",
+        )
+        return [reverse_operation(operation) for operation in reversed(restore)]
 
     def rename_column(self, change: Change) -> list[ops.MigrateOperation]:
         column = self.new_tables[change.table].c[change.detail["new"]]
@@ -198,6 +233,33 @@ _CONSTRAINT_CLASSES: Mapping[str, type] = {
     "check": sa.CheckConstraint,
     "foreign_key": sa.ForeignKeyConstraint,
 }
+
+
+#: A value of each type kind that both backends accept as a server default (text, as DefaultClause takes it).
+_PLACEHOLDERS: Mapping[str, str] = {
+    "string": "",
+    "text": "",
+    "integer": "0",
+    "big_integer": "0",
+    "small_integer": "0",
+    "numeric": "0",
+    "float": "0",
+    "boolean": "0",
+    "date": "1970-01-01",
+    "datetime": "1970-01-01 00:00:00",
+    "time": "00:00:00",
+    "uuid": "00000000000000000000000000000000",
+    "json": "null",
+}
+
+
+def restore_placeholder(column: Mapping[str, Any]) -> str | None:
+    """What a downgrade puts in a dropped NOT NULL column it re-adds (``None``: no safe placeholder)."""
+    spec = column["type"]
+    if spec.get("kind") == "enum":
+        values = spec.get("values") or ()
+        return str(values[0]) if values else None
+    return _PLACEHOLDERS.get(spec.get("kind", ""))
 
 
 def _indexes(table: sa.Table) -> list[sa.Index]:

@@ -67,6 +67,11 @@ class CodebaseError(DbkitError):
     """The path given is not a codebase at all (nothing can be loaded from it)."""
 
 
+class CodebaseLoadError(CodebaseError):
+    """The codebase loaded with errors, so its schema is incomplete: commands that act on the
+    schema (snapshot, diff, revision, check, parity) refuse it rather than act on part of it."""
+
+
 @dataclass(frozen=True)
 class LoadProblem:
     """Something in a model file that could not be loaded or looks wrong; loading went on."""
@@ -200,6 +205,20 @@ class Codebase:
     @property
     def errors(self) -> list[LoadProblem]:
         return [p for p in self.problems if p.severity == "error"]
+
+    def raise_for_errors(self) -> None:
+        """Raise :class:`CodebaseLoadError` naming the first error when any model file failed to load."""
+        errors = self.errors
+        if not errors:
+            return
+        more = (
+            f" (and {len(errors) - 1} more: `dbkit inventory {self.path}` lists them)"
+            if len(errors) > 1
+            else ""
+        )
+        raise CodebaseLoadError(
+            f"{self.path}/{str(errors[0]).rstrip('.')}{more}. Fix it; nothing was written."
+        )
 
     def __repr__(self) -> str:
         return (

@@ -81,7 +81,7 @@ class ParityReport:
         return [(t.table, d) for t in self.tables for d in t.differences if level in (None, d.level)]
 
     def to_json(self) -> dict[str, Any]:
-        return {"tables": [table.to_json() for table in self.tables]}
+        return {"tables": [table.to_json() for table in self.tables], "problems": list(self.problems)}
 
 
 # -- schema level ---------------------------------------------------------------------------------
@@ -289,4 +289,7 @@ def parity(codebase: Codebase) -> ParityReport:
             tables.append(
                 TableParity(name, "generated_only", generated=f"{generated.class_name} ({generated.file})")
             )
-    return ParityReport(tuple(tables), tuple(str(p) for p in codebase.problems))
+    from dbkit.migrate.inventory import model_file_warnings  # empty indexes and the like, as inventory says
+
+    problems = [*codebase.problems, *model_file_warnings(codebase)]
+    return ParityReport(tuple(tables), tuple(str(p) for p in problems))

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import time
+import traceback
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -125,7 +126,25 @@ def read_history(
         heads = tuple(script.get_heads())
     except CommandError as exc:
         raise RevisionError(f"Cannot read the revisions in {script.versions}: {exc}") from None
+    except Exception as exc:  # a revision file whose own code fails to import (Alembic imports each one)
+        culprit = _failing_revision_file(exc, Path(script.versions))
+        raise RevisionError(
+            f"Cannot read the revisions in {script.versions}: {culprit} does not import "
+            f"({type(exc).__name__}: {getattr(exc, 'msg', None) or exc}). Fix or remove that file."
+        ) from None
     return RecordedHistory(tuple(_recorded(item) for item in scripts), heads)
+
+
+def _failing_revision_file(exc: BaseException, versions: Path) -> str:
+    """The revision file (and line) whose import raised ``exc``: the innermost frame in ``versions``."""
+    if isinstance(exc, SyntaxError) and exc.filename:
+        return f"{Path(exc.filename).name}, line {exc.lineno}"
+    inside = [
+        (Path(frame.f_code.co_filename), line)
+        for frame, line in traceback.walk_tb(exc.__traceback__)
+        if Path(frame.f_code.co_filename).resolve().is_relative_to(versions.resolve())
+    ]
+    return f"{inside[-1][0].name}, line {inside[-1][1]}" if inside else "a revision file"
 
 
 def _recorded(item: Any) -> RecordedRevision:
@@ -231,11 +250,45 @@ def baseline_ops(snapshot: SnapshotText, *, reason: str = "baseline") -> ops.Upg
     text = snapshot if isinstance(snapshot, str) else json.dumps(snapshot)
     metadata = metadata_from_snapshot(text)
     baseline: list[ops.MigrateOperation] = []
-    for table in metadata.sorted_tables:
-        baseline.append(with_reason(ops.CreateTableOp.from_table(table), f"{reason}: table {table.name}"))
+    tables, deferred = creation_order(metadata.tables.values())
+    for table in tables:
+        baseline.append(with_reason(create_table_op(table, deferred), f"{reason}: table {table.name}"))
         for index in sorted(table.indexes, key=lambda item: str(item.name)):
             baseline.append(with_reason(ops.CreateIndexOp.from_index(index), f"{reason}: index {index.name}"))
+    for foreign_key in sorted(deferred, key=lambda fk: (fk.table.name, str(fk.name))):
+        baseline.append(
+            with_reason(
+                ops.AddConstraintOp.from_constraint(foreign_key), f"{reason}: closes a reference cycle"
+            )
+        )
     return ops.UpgradeOps(ops=baseline)
+
+
+def creation_order(tables: Iterable[sa.Table]) -> tuple[list[sa.Table], set[sa.ForeignKeyConstraint]]:
+    """``tables`` in foreign-key order, and the foreign keys that close a cycle among them (self-references
+    aside): whichever table comes first, such a key would point at a table that does not exist yet, so it
+    is added once every table does (SQLAlchemy's own ``create_all`` rule)."""
+    from sqlalchemy.sql.ddl import sort_tables_and_constraints
+
+    ordered = sort_tables_and_constraints(list(tables))
+    deferred = {fk for table, fks in ordered if table is None for fk in fks}
+    return [table for table, _fks in ordered if table is not None], deferred
+
+
+def create_table_op(table: sa.Table, deferred: Iterable[sa.ForeignKeyConstraint] = ()) -> ops.CreateTableOp:
+    """``CreateTableOp.from_table`` without the ``deferred`` foreign keys (added once every table exists)."""
+    left_out = set(deferred)
+    return ops.CreateTableOp(
+        table.name,
+        [*table.c, *(constraint for constraint in table.constraints if constraint not in left_out)],
+        schema=table.schema,
+        _namespace_metadata=table.metadata,
+        _constraints_included=True,
+        comment=table.comment,
+        info=dict(table.info),
+        prefixes=list(table._prefixes),
+        **table.kwargs,
+    )
 
 
 def group_per_table(operations: Iterable[ops.MigrateOperation]) -> list[ops.MigrateOperation]:
@@ -267,7 +320,8 @@ def group_per_table(operations: Iterable[ops.MigrateOperation]) -> list[ops.Migr
 
 
 def _table_of(operation: ops.MigrateOperation) -> tuple[str, str | None]:
-    table_name = getattr(operation, "table_name", None)
+    # CreateForeignKeyOp (what AddConstraintOp.from_constraint gives for a foreign key) says source_table
+    table_name = getattr(operation, "table_name", None) or getattr(operation, "source_table", None)
     if table_name is None:  # index / constraint operations built from objects
         raise RevisionError(f"{type(operation).__name__} names no table; build it with its table name.")
     return table_name, getattr(operation, "schema", None)
@@ -453,7 +507,7 @@ def write_revision(
         ) from None
     with revision_lock(versions, timeout=lock_timeout):
         history = read_history(versions)
-        down_revision = _single_head(history, versions)
+        down_revision = single_head(history, versions)
         _refuse_moved_head(history.head, from_snapshot)
         revision = revision_id or rev_id()
         if any(item.revision == revision for item in history.revisions):
@@ -478,7 +532,8 @@ def _as_upgrade_ops(upgrade_ops: ops.UpgradeOps | Sequence[ops.MigrateOperation]
     return ops.UpgradeOps(ops=list(upgrade_ops))
 
 
-def _single_head(history: RecordedHistory, versions: Path) -> str | None:
+def single_head(history: RecordedHistory, versions: Path) -> str | None:
+    """The head revision (``None`` for an empty history); several heads are refused, never guessed."""
     if len(history.heads) > 1:
         raise RevisionError(
             f"{versions} has {len(history.heads)} heads ({', '.join(sorted(history.heads))}): "

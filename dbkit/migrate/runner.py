@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from dbkit.errors import DbkitError
 from dbkit.migrate.alembic_env import alembic_config
-from dbkit.migrate.revision import RecordedRevision, RevisionError, read_history
+from dbkit.migrate.revision import RecordedRevision, RevisionError, read_history, single_head
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -76,6 +76,8 @@ def upgrade(versions_dir: str | Path, url: str, to: str = "head", *, sql: bool =
     from alembic import command
 
     config = _config(versions_dir, url)
+    if to == "head":  # several heads: refuse before connecting (which would create an SQLite file)
+        single_head(read_history(versions_dir), Path(versions_dir))
     if not sql:
         _run(f"Upgrade to {to}", command.upgrade, config, to)
         return None
@@ -103,6 +105,8 @@ def downgrade(versions_dir: str | Path, url: str, to: str) -> None:
 
 def history(versions_dir: str | Path) -> tuple[RecordedRevision, ...]:
     """Every revision, base first, with its message and recorded snapshots."""
+    if not Path(versions_dir).is_dir():
+        raise MigrationCommandError(f"--versions {versions_dir} is not a directory of revisions.")
     try:
         return read_history(versions_dir).revisions
     except RevisionError as exc:

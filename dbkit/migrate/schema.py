@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -266,13 +266,23 @@ def type_spec(sa_type: Any) -> TypeSpec:
     if isinstance(sa_type, type):
         sa_type = sa_type()
     while True:
-        for kind in TYPE_KINDS.values():
-            classes = kind.sa_classes(sa)
-            if classes and isinstance(sa_type, classes):
-                return kind.from_sqlalchemy(sa_type)
+        kind = _kind_of_class(type(sa_type))
+        if kind is not None:
+            return kind.from_sqlalchemy(sa_type)
         if not isinstance(sa_type, sa.types.TypeDecorator):
             return TYPE_KINDS["unknown"].from_sqlalchemy(sa_type)
         sa_type = sa_type.impl_instance  # a decorator is known by what it stores
+
+
+@lru_cache(maxsize=1024)
+def _kind_of_class(sa_class: type) -> TypeKind | None:
+    """The first kind whose SQLAlchemy classes include ``sa_class`` (cached: a schema repeats few types)."""
+    sa = _sa()
+    for kind in TYPE_KINDS.values():
+        classes = kind.sa_classes(sa)
+        if classes and issubclass(sa_class, classes):
+            return kind
+    return None
 
 
 # -- SQL text normalised by meaning ------------------------------------------------------------
@@ -322,6 +332,7 @@ def _encloses(text: str) -> bool:
     return depth == 0
 
 
+@lru_cache(maxsize=8192)
 def normalize_sql(text: str | None) -> str | None:
     """An SQL expression spelled one way: no PostgreSQL casts, no redundant parentheses,
     single spaces, lower case outside string literals (``(si * 2)`` → ``si * 2``)."""
@@ -337,6 +348,7 @@ def normalize_sql(text: str | None) -> str | None:
     return _strip_enclosing_parentheses(result.strip())
 
 
+@lru_cache(maxsize=8192)
 def normalize_server_default(text: str | None, kind: str) -> str | None:
     """A server default by meaning, given the column's type kind.
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -180,7 +181,28 @@ def _server_default_sql(column: sa.Column[Any]) -> str | None:
 def _sql(clause: Any) -> str:
     if isinstance(clause, str):
         return clause
-    return str(clause.compile(compile_kwargs={"literal_binds": True}))
+    key = id(clause)
+    cached = _SQL_TEXT.get(key)
+    if cached is None or cached[0] is not clause:
+        cached = (clause, str(clause.compile(dialect=_string_dialect(), compile_kwargs={"literal_binds": True})))
+        if len(_SQL_TEXT) >= _SQL_TEXT_LIMIT:
+            _SQL_TEXT.clear()  # bounded: a long notebook session must not keep every clause alive
+        _SQL_TEXT[key] = cached
+    return cached[1]
+
+
+#: SQL text of clause objects by identity (mixins share one ``now()`` across every table);
+#: the clause is kept alongside so a reused id never returns another object's text.
+_SQL_TEXT: dict[int, tuple[Any, str]] = {}
+_SQL_TEXT_LIMIT = 4096
+
+
+@lru_cache(maxsize=1)
+def _string_dialect() -> Any:
+    """One compiler dialect for every clause (``compile()`` without one builds a dialect per call)."""
+    from sqlalchemy.engine.default import StrCompileDialect
+
+    return StrCompileDialect()
 
 
 def _index_from_sqlalchemy(index: sa.Index) -> IndexSnapshot:

@@ -40,10 +40,15 @@ def is_database_url(source: str) -> bool:
     return "://" in source
 
 
-def load(path: str | Path) -> Codebase:
+def load(path: str | Path, *, strict: bool = False) -> Codebase:
+    """Load a codebase; ``strict`` raises :class:`~dbkit.migrate.codebase.CodebaseLoadError` when a
+    model file failed to load (a schema missing its tables must not be snapshotted or migrated)."""
     from dbkit.migrate.codebase import load_codebase
 
-    return load_codebase(path)
+    codebase = load_codebase(path)
+    if strict:
+        codebase.raise_for_errors()
+    return codebase
 
 
 def codebase_snapshot(codebase: Codebase, prefer: Prefer = "generated") -> Snapshot:
@@ -62,7 +67,43 @@ def codebase_snapshot(codebase: Codebase, prefer: Prefer = "generated") -> Snaps
         entry.mapped_class for entry in codebase.hand_written.values() if entry.mapped_class is not None
     ]
     notes = {name: getattr(model.model, "migration_notes", None) for name, model in codebase.models.items()}
-    return snapshot_from_metadata(tables, notes, models=classes)
+    snapshot = snapshot_from_metadata(tables, notes, models=classes)
+    refuse_unbuildable_schema(snapshot)
+    return snapshot
+
+
+def refuse_unbuildable_schema(snapshot: Snapshot) -> None:
+    """Refuse what no database would create as declared: a table or column name over PostgreSQL's
+    identifier limit (it would be truncated silently), an index name used twice (index names are
+    global to a schema), a foreign key to a table no model defines."""
+    from dbkit.errors import ModelDefinitionError, ModelReferenceError
+    from dbkit.naming import MAX_IDENTIFIER_BYTES
+
+    index_owners: dict[str, str] = {}
+    for table in snapshot.tables:
+        where = f"{table.model or 'the model'} (table {table.name!r})"
+        names = [("table", table.name)] + [("column", column.name) for column in table.columns]
+        for kind, name in names:
+            if len(name.encode("utf-8")) > MAX_IDENTIFIER_BYTES:
+                raise ModelDefinitionError(
+                    f"{where}: {kind} name {name!r} is {len(name.encode('utf-8'))} bytes; PostgreSQL "
+                    f"truncates identifiers to {MAX_IDENTIFIER_BYTES}. Declare a shorter name."
+                )
+        for index in table.indexes:
+            if index.name is None:
+                continue
+            owner = index_owners.setdefault(index.name, table.name)
+            if owner != table.name:
+                raise ModelDefinitionError(
+                    f"{where}: index name {index.name!r} is also used on table {owner!r}; index names are "
+                    "unique per schema. Rename one of them."
+                )
+        for key in table.foreign_keys:
+            if key.referred_table not in snapshot.table_map:
+                raise ModelReferenceError(
+                    f"{where}: foreign key ({', '.join(key.columns)}) references table "
+                    f"{key.referred_table!r}, which no model defines. Add its model or fix the reference."
+                )
 
 
 def snapshot_of(source: str | Path, prefer: Prefer = "generated") -> Snapshot:
@@ -74,7 +115,7 @@ def snapshot_of(source: str | Path, prefer: Prefer = "generated") -> Snapshot:
         return _reflect(text)
     path = Path(text)
     if path.is_dir():
-        return codebase_snapshot(load(path), prefer)
+        return codebase_snapshot(load(path, strict=True), prefer)
     if path.is_file() and path.suffix == ".json":
         return load_snapshot(path)
     raise SourceError(
@@ -91,13 +132,20 @@ def _reflect(url: str) -> Snapshot:
     from dbkit.migrate.snapshot import snapshot_from_database
 
     parsed = normalize_url(url)
+    shown = parsed.render_as_string(hide_password=True)
+    file = parsed.database if parsed.get_backend_name() == "sqlite" else None
+    if file not in (None, "", ":memory:") and not Path(file).is_file():  # reading must not create it
+        raise DatabaseConnectionError(f"Cannot read {shown}: no SQLite database file {parsed.database}.")
     try:
         return snapshot_from_database(parsed)
+    except (sa.exc.NoSuchModuleError, ImportError) as exc:
+        raise DatabaseConnectionError(
+            f"Cannot read {shown}: no driver for {parsed.drivername!r} ({exc}). Use sqlite:///path/app.db "
+            "or postgresql+psycopg://user@host/dbname, or install the driver."
+        ) from None
     except sa.exc.DBAPIError as exc:
         cause = str(exc.orig or exc).strip().splitlines()[0]
-        raise DatabaseConnectionError(
-            f"Cannot read {parsed.render_as_string(hide_password=True)}: {cause}"
-        ) from None
+        raise DatabaseConnectionError(f"Cannot read {shown}: {cause}") from None
 
 
 def write_snapshot(source: str | Path, out: Path) -> Path:
@@ -116,7 +164,7 @@ def inventory(path: str | Path) -> Inventory:
 def parity(path: str | Path) -> ParityReport:
     from dbkit.migrate.parity import parity as build
 
-    return build(load(path))
+    return build(load(path, strict=True))
 
 
 def diff(
@@ -164,12 +212,14 @@ class RevisionPlan:
 
 
 def _head_snapshot(versions: Path) -> Snapshot | None:
-    from dbkit.migrate.revision import read_history
+    from dbkit.migrate.revision import read_history, single_head
     from dbkit.migrate.snapshot import load_snapshot
 
     if not versions.is_dir():
         return None
-    recorded = read_history(versions).head_to_snapshot
+    history = read_history(versions)
+    single_head(history, versions)  # two heads: refuse before planning from nothing
+    recorded = history.head_to_snapshot
     return load_snapshot(recorded) if recorded else None
 
 
@@ -223,8 +273,10 @@ def plan_revision(
         old_snapshot, baseline = _as_snapshot(from_source), True
     else:
         old_snapshot = SnapshotClass(tables=(), enums=())
+    _refuse_unknown_backfill_columns(backfills or {}, new_snapshot)
     hints = _with_accepted_renames(hints_from_snapshot(new_snapshot), accepted_renames)
     hinted = apply_hints(old_snapshot, new_snapshot, hints)
+    _refuse_empty_index_ddl(hinted.changes, old_snapshot if baseline else None)
     verdict = hinted.lint(
         allow_destructive=allow_destructive, backfills=dict(backfills or {}), snapshot=new_snapshot
     )
@@ -236,6 +288,47 @@ def plan_revision(
         message=message or hinted.message or "dbkit revision",
         baseline=baseline,
     )
+
+
+def _refuse_unknown_backfill_columns(backfills: Mapping[str, str], new: Snapshot) -> None:
+    """A ``--backfill TABLE.COLUMN=VALUE`` must name a column of the new schema (a typo is not ignored)."""
+    from dbkit.migrate.hints import MigrationHintError
+
+    for target in backfills:
+        table_name, _, column = target.rpartition(".")
+        table = new.table_map.get(table_name)
+        if table is None or column not in {c.name for c in table.columns}:
+            raise MigrationHintError(
+                f"--backfill {target}: the models have no column {target}. "
+                "Name it as TABLE.COLUMN of the new schema."
+            )
+
+
+def _refuse_empty_index_ddl(changes: Iterable[Any], baseline: Snapshot | None) -> None:
+    """An index with no columns is only a warning until a revision would emit ``CREATE INDEX`` for it."""
+    from dbkit.migrate.compare import Op
+
+    emitted = [
+        (table.name, index.name, index.columns)
+        for table in (baseline.tables if baseline else ())
+        for index in table.indexes
+    ]
+    for change in changes:
+        new = change.detail.get("new") or {}
+        described = (
+            new.get("indexes", ())
+            if change.op == Op.ADD_TABLE
+            else [new]
+            if change.op == Op.ADD_INDEX
+            else ()
+        )
+        emitted.extend((change.table, index.get("name"), index.get("columns")) for index in described)
+    for table, name, columns in emitted:
+        if not columns:
+            raise RevisionRefusedError(
+                f"index {name!r} on table {table!r} has no columns: a revision cannot create it. "
+                "Give it columns or remove it from the model; nothing was written."
+            )
 
 
 def write_planned_revision(plan: RevisionPlan, versions_dir: str | Path) -> list[WrittenRevision]:

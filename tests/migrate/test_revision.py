@@ -12,18 +12,25 @@ from alembic import command
 from alembic.operations import ops
 
 from dbkit.migrate.alembic_env import alembic_config
+from dbkit.migrate.compare import diff_snapshots
 from dbkit.migrate.renderers import MigrationRuntimeError, with_reason
 from dbkit.migrate.revision import (
     LOCK_NAME,
     RevisionError,
     baseline_ops,
+    group_per_table,
     not_null_backfill_ops,
     read_history,
     revision_lock,
     snapshots_equal,
     write_revision,
 )
-from dbkit.migrate.snapshot import dump_snapshot, snapshot_from_metadata
+from dbkit.migrate.snapshot import (
+    dump_snapshot,
+    load_snapshot,
+    snapshot_from_database,
+    snapshot_from_metadata,
+)
 from dbkit.naming import naming_convention
 
 
@@ -303,3 +310,54 @@ def test_baseline_ops_create_every_table_and_index_in_dependency_order() -> None
     assert [type(item).__name__ for item in created] == ["CreateTableOp", "CreateTableOp", "CreateIndexOp"]
     assert [getattr(item, "table_name", None) for item in created] == ["accounts", "ledgers", "ledgers"]
     assert created[2].index_name == "ix_ledgers_account_id"
+
+
+def cycle_schema() -> str:
+    """authors ⇄ books (each references the other) and a self-reference: no table can come first."""
+    metadata = sa.MetaData(naming_convention=naming_convention())
+    sa.Table(
+        "authors",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("favourite_book_id", sa.Integer, sa.ForeignKey("books.id")),
+        sa.Column("mentor_id", sa.Integer, sa.ForeignKey("authors.id")),
+    )
+    sa.Table(
+        "books",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("author_id", sa.Integer, sa.ForeignKey("authors.id")),
+    )
+    return dump_snapshot(snapshot_from_metadata(metadata))
+
+
+def test_baseline_with_a_reference_cycle_upgrades_and_downgrades(tmp_path: Path, database_url: str) -> None:
+    """CREATE TABLE cannot name a table that does not exist yet (PostgreSQL): cycle keys come after."""
+    versions = tmp_path / "versions"
+    write_baseline(versions, cycle_schema())
+    config = alembic_config(versions)
+    engine = sa.create_engine(database_url)
+    with engine.connect() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+        conn.commit()
+        assert not diff_snapshots(load_snapshot(cycle_schema()), snapshot_from_database(conn))
+        command.downgrade(config, "base")
+        conn.commit()
+        assert sorted(sa.inspect(conn).get_table_names()) == ["alembic_version"]
+    engine.dispose()
+
+
+def test_a_foreign_key_added_to_a_table_is_batched_with_its_table() -> None:
+    """``AddConstraintOp.from_constraint`` gives a CreateForeignKeyOp, which names ``source_table``."""
+    metadata = sa.MetaData()
+    sa.Table("accounts", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    ledgers = sa.Table(
+        "ledgers",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("account_id", sa.Integer, sa.ForeignKey("accounts.id", name="fk_ledgers_account_id")),
+    )
+    foreign_key = next(iter(ledgers.foreign_key_constraints))
+    grouped = group_per_table([ops.AddConstraintOp.from_constraint(foreign_key)])
+    assert [(type(item).__name__, item.table_name) for item in grouped] == [("ModifyTableOps", "ledgers")]

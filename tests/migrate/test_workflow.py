@@ -157,3 +157,58 @@ def test_adjacent_new_enum_members_are_added_in_order(tmp_path: Path, database_u
             assert labels == "{open,x,y,closed}"
     engine.dispose()
     assert not workflow.check(new, database_url).changes
+
+
+def _schema(*tables: tuple[str, list[sa.Column]]) -> Snapshot:
+    from dbkit.migrate.snapshot import snapshot_from_metadata
+    from dbkit.naming import naming_convention
+
+    metadata = sa.MetaData(naming_convention=naming_convention())
+    for name, columns in tables:
+        sa.Table(name, metadata, *columns)
+    return snapshot_from_metadata(metadata)
+
+
+def test_new_tables_in_a_cycle_and_a_dropped_not_null_column_round_trip(
+    tmp_path: Path, database_url: str
+) -> None:
+    """New tables that reference each other get their keys once both exist; the downgrade re-adds a
+    dropped NOT NULL column to a populated table by filling a placeholder (its data is gone)."""
+    accounts_v1 = (
+        "accounts",
+        [sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.String(40), nullable=False)],
+    )
+    old = _schema(accounts_v1)
+    new = _schema(
+        ("accounts", [sa.Column("id", sa.Integer, primary_key=True)]),
+        (
+            "authors",
+            [
+                sa.Column("id", sa.Integer, primary_key=True),
+                sa.Column("book_id", sa.Integer, sa.ForeignKey("books.id")),
+            ],
+        ),
+        (
+            "books",
+            [
+                sa.Column("id", sa.Integer, primary_key=True),
+                sa.Column("author_id", sa.Integer, sa.ForeignKey("authors.id")),
+            ],
+        ),
+    )
+    versions = tmp_path / "versions"
+    baseline, _change = workflow.revision(new, versions, from_source=old, allow_destructive=True)
+    workflow.upgrade(versions, database_url, to=baseline.revision)
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("INSERT INTO accounts (id, name) VALUES (1, 'a'), (2, 'b')"))
+    workflow.upgrade(versions, database_url)
+    assert not workflow.check(new, database_url).changes
+    workflow.downgrade(versions, database_url, to=baseline.revision)
+    assert not workflow.check(old, database_url).changes
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT id, name FROM accounts ORDER BY id")).all() == [
+            (1, ""),
+            (2, ""),
+        ]
+    engine.dispose()

@@ -1,0 +1,179 @@
+"""Run every dbkit benchmark and print one table: measure, dbkit, peer, ratio, target, OK/MISS.
+
+    python bench/run_all.py            # full sizes (about 10 minutes on 2 cores)
+    python bench/run_all.py --quick    # smaller sizes, a couple of minutes
+    python bench/run_all.py --only migrate --json results.json
+
+The benchmarks: ``bench_generate`` (model generation vs SQLModel), ``bench_bll`` (managers vs the
+plain SQLAlchemy ORM, SQLite and PostgreSQL) and ``bench_migrate`` (parity, diff and verify vs
+Alembic). Every row's ``ratio`` is dbkit / peer (lower is better); ``target`` is the ratio to stay
+at or below and ``limit`` the seconds dbkit's figure must stay under. The runner reports and exits
+0 even when a target is missed or a benchmark fails (it is not a CI gate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+sys.path.insert(1, str(BENCH_DIR.parent))
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """One benchmark module, the peer its rows compare with, and its arguments at each size."""
+
+    name: str
+    module: str
+    peer_name: str
+    full: dict[str, Any]
+    quick: dict[str, Any]
+
+    def run(self, quick: bool) -> list[dict[str, Any]]:
+        run: Callable[..., list[dict[str, Any]]] = importlib.import_module(self.module).run
+        rows = run(**(self.quick if quick else self.full))
+        return [
+            # a row without a peer_name key gets the benchmark's; ``"peer_name": None`` means no peer
+            {"peer_name": self.peer_name, **row, "bench": self.name}
+            for row in rows
+        ]
+
+
+BENCHMARKS = (
+    Benchmark(
+        "generate",
+        "bench_generate",
+        "SQLModel",
+        full={"n_models": 1000, "n_fields": 15, "repeat": 3},
+        quick={"n_models": 200, "n_fields": 15, "repeat": 3},
+    ),
+    Benchmark(
+        "bll",
+        "bench_bll",
+        "plain SQLAlchemy ORM",
+        full={"rows": 10_000, "backends": ("sqlite", "postgresql")},
+        quick={"rows": 2_000, "backends": ("sqlite", "postgresql")},
+    ),
+    Benchmark("migrate", "bench_migrate", "Alembic", full={}, quick={"quick": True}),
+)
+
+
+# -- verdicts and the table ---------------------------------------------------------------------------
+def verdict(row: dict[str, Any]) -> str:
+    """OK when every target of the row is met, MISS otherwise; empty for informational rows."""
+    if row.get("error"):
+        return "ERROR"
+    checks = []
+    if row.get("target") is not None and row.get("ratio") is not None:
+        checks.append(row["ratio"] <= row["target"])
+    if row.get("limit") is not None:
+        checks.append(row["dbkit"] <= row["limit"])
+    if not checks:
+        return ""
+    return "OK" if all(checks) else "MISS"
+
+
+def describe_target(row: dict[str, Any]) -> str:
+    """``< 0.5 s, ratio <= 0.1 (10x faster)``: the row's targets as the issue states them."""
+    parts = []
+    if row.get("limit") is not None:
+        parts.append(f"< {row['limit']:g} s")
+    target = row.get("target")
+    if target is not None:
+        parts.append(f"ratio <= {target:g}" + (f" ({1 / target:.0f}x faster)" if target < 1 else ""))
+    return ", ".join(parts)
+
+
+def _number(value: Any, width: int, digits: int = 3) -> str:
+    return f"{value:>{width}.{digits}f}" if isinstance(value, int | float) else f"{'-':>{width}}"
+
+
+def format_table(rows: list[dict[str, Any]]) -> str:
+    """One plain-text table; figures are seconds unless the measure says otherwise (e.g. MiB)."""
+    headers = ("measure", "dbkit", "peer", "peer is", "ratio", "target", "")
+    cells = [
+        (
+            row["measure"],
+            _number(row.get("dbkit"), 8),
+            _number(row.get("peer"), 8),
+            row.get("peer_name") or "",
+            _number(row.get("ratio"), 6, 2 if (row.get("ratio") or 0) >= 0.1 else 3),
+            row.get("error") or describe_target(row),
+            verdict(row),
+        )
+        for row in rows
+    ]
+    widths = [max(len(str(value)) for value in column) for column in zip(headers, *cells, strict=True)]
+    lines = ["  ".join(f"{value:<{width}}" for value, width in zip(headers, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * width for width in widths))
+    lines.extend(
+        "  ".join(f"{value:<{width}}" for value, width in zip(line, widths, strict=True)).rstrip()
+        for line in cells
+    )
+    return "\n".join(lines)
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    print(format_table(rows))
+
+
+# -- running -------------------------------------------------------------------------------------------
+def run_benchmarks(names: list[str], quick: bool) -> list[dict[str, Any]]:
+    """Every selected benchmark in turn; one that fails becomes an ERROR row and the others still run."""
+    rows: list[dict[str, Any]] = []
+    for bench in BENCHMARKS:
+        if bench.name not in names:
+            continue
+        started = time.perf_counter()
+        print(f"running {bench.name}{' (quick)' if quick else ''}...", file=sys.stderr, flush=True)
+        try:
+            rows.extend(bench.run(quick))
+        except Exception as exc:
+            traceback.print_exc()
+            message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            rows.append(
+                {
+                    "bench": bench.name,
+                    "measure": f"{bench.name}: failed",
+                    "peer_name": bench.peer_name,
+                    "error": message,
+                }
+            )
+        print(f"  {bench.name} took {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes in every benchmark")
+    names = [bench.name for bench in BENCHMARKS]
+    parser.add_argument(
+        "--only", default=",".join(names), help=f"comma-separated subset of {','.join(names)}"
+    )
+    parser.add_argument("--json", type=Path, help="also write the rows to this JSON file")
+    args = parser.parse_args(argv)
+    selected = [name.strip() for name in args.only.split(",") if name.strip()]
+    unknown = sorted(set(selected) - set(names))
+    if unknown:
+        parser.error(f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(names)}")
+    rows = run_benchmarks(selected, args.quick)
+    print_table(rows)
+    missed = [row for row in rows if verdict(row) in ("MISS", "ERROR")]
+    print(f"\n{len(rows)} rows, {len(missed)} missed or failed (reported only: exit code 0)")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

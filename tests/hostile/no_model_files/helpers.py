@@ -1,0 +1,1 @@
+"""Only a helper module: no DB_*.py or BLL_*.py file."""
