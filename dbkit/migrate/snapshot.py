@@ -184,7 +184,10 @@ def _sql(clause: Any) -> str:
     key = id(clause)
     cached = _SQL_TEXT.get(key)
     if cached is None or cached[0] is not clause:
-        cached = (clause, str(clause.compile(dialect=_string_dialect(), compile_kwargs={"literal_binds": True})))
+        cached = (
+            clause,
+            str(clause.compile(dialect=_string_dialect(), compile_kwargs={"literal_binds": True})),
+        )
         if len(_SQL_TEXT) >= _SQL_TEXT_LIMIT:
             _SQL_TEXT.clear()  # bounded: a long notebook session must not keep every clause alive
         _SQL_TEXT[key] = cached

@@ -17,9 +17,10 @@ import sqlite3
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +34,43 @@ if TYPE_CHECKING:
 #: Rows seeded into every table that has none.
 SEED_ROWS = 3
 
-Rows = dict[str, dict[Any, dict[str, Any]]]  # table → primary key → column → value
+
+@dataclass
+class TableRows:
+    """The rows of one table, in primary-key order, as tuples (comparing lists of tuples runs in C)."""
+
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+    tuples: list[tuple[Any, ...]]
+
+    def __len__(self) -> int:
+        return len(self.tuples)
+
+    def values_of(self, names: Sequence[str]) -> list[tuple[Any, ...]]:
+        """Each row's values for ``names`` (in that order)."""
+        positions = [self.columns.index(name) for name in names]
+        if len(positions) == 1:
+            only = positions[0]
+            return [(row[only],) for row in self.tuples]
+        getter = itemgetter(*positions)
+        return list(map(getter, self.tuples))
+
+    def subset(self, names: Iterable[str]) -> TableRows:
+        kept = tuple(c for c in self.columns if c in set(names))
+        return TableRows(kept, self.key, self.values_of(kept) if kept else [() for _ in self.tuples])
+
+    def by_key(self) -> dict[Any, dict[str, Any]]:
+        """Key → column → value: the slow, per-row view used to name what differs."""
+        positions = [self.columns.index(name) for name in self.key if name in self.columns]
+        if not positions:
+            positions = list(range(len(self.columns)))
+        return {
+            tuple(_comparable(row[i]) for i in positions): dict(zip(self.columns, row, strict=True))
+            for row in self.tuples
+        }
+
+
+Rows = dict[str, TableRows]  # table → its rows
 
 
 @dataclass
@@ -119,7 +156,9 @@ def verify(
     if len(history.heads) > 1:
         raise VerifyError(f"{versions_dir} has several heads ({', '.join(history.heads)}): merge them first.")
     with scratch_database(url) as (scratch_url, label):
-        report = VerifyReport(database=label, edited=[str(item.path) for item in history.edited], on_step=on_step)
+        report = VerifyReport(
+            database=label, edited=[str(item.path) for item in history.edited], on_step=on_step
+        )
         engine = sa.create_engine(scratch_url, poolclass=sa.pool.NullPool)
         if engine.dialect.name == "sqlite":
             sa.event.listen(engine, "connect", _enforce_sqlite_foreign_keys)  # as applications run it
@@ -143,9 +182,10 @@ def _run_steps(
         report.notes.append(f"the database is already at head ({start}): no pending revision to verify")
         return
     before_each: list[Rows] = []
+    latest: Rows | None = None  # the rows the previous step left: no need to read them again
     for revision in pending:
-        _seed_empty_tables(engine)
-        rows_before = capture_rows(engine)
+        seeded = _seed_empty_tables(engine)
+        rows_before = capture_rows(engine) if latest is None or seeded else latest
         before_each.append(rows_before)
         step = _apply(versions_dir, engine, "up", revision, revision.revision, rows_before)
         report.add(step)
@@ -153,12 +193,14 @@ def _run_steps(
             step.problems.extend(_compare_rows(rows_before, step.rows_data, _renames(revision, "upgrade")))
         if not step.passed:
             return
+        latest = step.rows_data
     head = pending[-1]
     report.add(_schema_step(engine, head, head.to_snapshot, "head"))
     for revision, rows_before_upgrade in zip(reversed(pending), reversed(before_each), strict=True):
         target = revision.down_revision or "base"
-        rows_before = capture_rows(engine)
+        rows_before = latest if latest is not None else capture_rows(engine)
         step = _apply(versions_dir, engine, "down", revision, target, rows_before)
+        latest = step.rows_data
         report.add(step)
         if not step.passed:
             return
@@ -354,7 +396,7 @@ def _postgres_scratch(server_url: Any) -> Iterator[tuple[str, str]]:
 
 # -- rows -------------------------------------------------------------------------------------------
 def capture_rows(engine: sa.Engine) -> Rows:
-    """Every row of every table, keyed by primary key (or by the whole row when there is none)."""
+    """Every row of every table, ordered by primary key (by the whole row when there is none)."""
     import sqlalchemy as sa
 
     metadata = sa.MetaData()
@@ -364,14 +406,12 @@ def capture_rows(engine: sa.Engine) -> Rows:
         for table in metadata.sorted_tables:
             if table.name == "alembic_version":
                 continue
-            key_columns = [column.name for column in table.primary_key.columns] or [
-                c.name for c in table.columns
-            ]
-            rows: dict[Any, dict[str, Any]] = {}
-            for row in connection.execute(sa.select(table)).mappings():
-                values = dict(row)
-                rows[tuple(_comparable(values[name]) for name in key_columns)] = values
-            captured[table.name] = rows
+            key = [column.name for column in table.primary_key.columns]
+            order = [table.c[name] for name in key] or list(table.columns)
+            # Raw driver values: no per-value type conversion, and both sides of a step compare alike.
+            query = sa.select(table).order_by(*order).compile(dialect=connection.dialect)
+            result = connection.exec_driver_sql(str(query))
+            captured[table.name] = TableRows(tuple(result.keys()), tuple(key), result.all())
     return captured
 
 
@@ -379,11 +419,15 @@ def _comparable(value: Any) -> Any:
     return str(value) if isinstance(value, uuid.UUID) else value
 
 
-def _seed_empty_tables(engine: sa.Engine) -> None:
-    """A few representative rows in every empty table, parents first, foreign keys pointing at real rows."""
+def _seed_empty_tables(engine: sa.Engine) -> bool:
+    """A few representative rows in every empty table, parents first, foreign keys pointing at real rows.
+
+    Returns whether any row was inserted (the rows captured earlier are then out of date).
+    """
     import sqlalchemy as sa
 
     metadata = sa.MetaData()
+    inserted = False
     with engine.begin() as connection:
         metadata.reflect(connection)
         for table in metadata.sorted_tables:
@@ -396,8 +440,10 @@ def _seed_empty_tables(engine: sa.Engine) -> None:
                 try:
                     with connection.begin_nested():
                         connection.execute(table.insert().values(row))
+                    inserted = True
                 except sa.exc.StatementError:
                     break  # a CHECK or type the generic sample cannot satisfy: verify with fewer rows
+    return inserted
 
 
 def _seed_row(connection: sa.Connection, table: sa.Table, number: int) -> dict[str, Any]:
@@ -477,17 +523,37 @@ def _compare_rows(before: Rows, after: Rows, renames: _Renames) -> list[str]:
             problems.append(f"{new_table}: {len(rows)} rows before, {len(rows_after)} after")
             continue
         column_map = renames.columns.get(new_table, {})
-        for key, values in rows.items():
-            new_values = _row_by_content(rows_after, key, values, column_map)
-            if new_values is None:
-                problems.append(f"{new_table}: row {_key_text(key)} is missing after the step")
-                break
-            for column, value in values.items():
-                new_column = column_map.get(column, column)
-                if new_column in new_values and not _same_value(value, new_values[new_column]):
-                    problems.append(
-                        f"{new_table}.{new_column}: row {_key_text(key)} was {value!r}, now {new_values[new_column]!r}"
-                    )
+        if _same_in_order(rows, rows_after, column_map):
+            continue  # the common case, decided without building a dict per row
+        problems.extend(_row_differences(new_table, rows.by_key(), rows_after.by_key(), column_map))
+    return problems
+
+
+def _same_in_order(rows: TableRows, rows_after: TableRows, column_map: dict[str, str]) -> bool:
+    shared = [c for c in rows.columns if column_map.get(c, c) in rows_after.columns]
+    if not shared:
+        return True
+    return rows.values_of(shared) == rows_after.values_of([column_map.get(c, c) for c in shared])
+
+
+def _row_differences(
+    table: str,
+    rows: dict[Any, dict[str, Any]],
+    rows_after: dict[Any, dict[str, Any]],
+    column_map: dict[str, str],
+) -> list[str]:
+    problems: list[str] = []
+    for key, values in rows.items():
+        new_values = _row_by_content(rows_after, key, values, column_map)
+        if new_values is None:
+            problems.append(f"{table}: row {_key_text(key)} is missing after the step")
+            break
+        for column, value in values.items():
+            new_column = column_map.get(column, column)
+            if new_column in new_values and not _same_value(value, new_values[new_column]):
+                problems.append(
+                    f"{table}.{new_column}: row {_key_text(key)} was {value!r}, now {new_values[new_column]!r}"
+                )
     return problems
 
 
@@ -534,9 +600,7 @@ def _kept_after_round_trip(revision: RecordedRevision, rows_before_upgrade: Rows
             continue
         column_map = renames.columns.get(upgraded.name, {})
         surviving = {column for column in upgraded.column_map} | set(column_map)
-        kept[table] = {
-            key: {c: v for c, v in values.items() if c in surviving} for key, values in rows.items()
-        }
+        kept[table] = rows.subset(surviving)
     return kept
 
 
