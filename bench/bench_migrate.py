@@ -40,6 +40,7 @@ figure must stay under (``None`` when a row has no such target).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import random
 import shutil
@@ -197,6 +198,7 @@ def alternate(sides: dict[str, Callable[[], Any]], repeat: int) -> dict[str, lis
     seconds: dict[str, list[float]] = {name: [] for name in names}
     for repetition in range(repeat):
         for name in names if repetition % 2 == 0 else reversed(names):
+            gc.collect()  # no side pays for the garbage the other left behind
             started = time.perf_counter()
             sides[name]()
             seconds[name].append(time.perf_counter() - started)
