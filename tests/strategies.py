@@ -431,27 +431,13 @@ _MUTATIONS: tuple[Mutation, ...] = (
 @st.composite
 def evolutions(draw: st.DrawFn, max_steps: int = 3) -> Evolution:
     """A model set whose required references are acyclic (rows can be inserted), and a mutated copy."""
-    old = _without_native_enums(
-        draw(model_sets(max_models=3, max_fields=4, kinds=EVOLUTION_KINDS, required_cycles=False))
-    )
+    old = draw(model_sets(max_models=3, max_fields=4, kinds=EVOLUTION_KINDS, required_cycles=False))
     new, steps = old, []
     for _ in range(draw(st.integers(1, max_steps))):
         mutate = draw(st.sampled_from(_MUTATIONS))
         new, step = mutate(new, draw)
         steps.append(step)
     return Evolution(old, _renamed_classes(new), tuple(steps))
-
-
-def _without_native_enums(spec: ModelSetSpec) -> ModelSetSpec:
-    """Known gap, left out on purpose: a revision that creates a table using a PostgreSQL enum type that
-    already exists (a new table, or a dropped table's downgrade, sharing the type) runs CREATE TYPE again
-    and fails, because Alembic's create_table does not check first."""
-    enums = {enum.name: replace(enum, native=False) for enum in spec.enums}
-    models = tuple(
-        replace(m, fields=tuple(replace(f, enum=enums[f.enum.name]) if f.enum else f for f in m.fields))
-        for m in spec.models
-    )
-    return ModelSetSpec(models, tuple(enums.values()))
 
 
 def _renamed_classes(spec: ModelSetSpec) -> ModelSetSpec:

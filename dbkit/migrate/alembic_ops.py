@@ -7,7 +7,7 @@ the downgrade is the reversed upgrade, renames included (see :mod:`dbkit.migrate
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,7 +19,9 @@ from dbkit.migrate.compare import Change, Op
 from dbkit.migrate.lint import BackfillPlan, needs_backfill
 from dbkit.migrate.renderers import (
     AddEnumValueOp,
+    DropEnumTypeIfUnusedOp,
     DropEnumValueOp,
+    EnsureEnumTypeOp,
     RenameTable,
     rename_column,
     reverse_operation,
@@ -98,14 +100,21 @@ class OperationBuilder:
     # -- tables ---------------------------------------------------------------------------------
     def add_table(self, change: Change) -> list[ops.MigrateOperation]:
         table = self.new_tables[change.table]
+        types = _enum_types_created_apart(table.columns)
         return [
+            *(EnsureEnumTypeOp(name, values=values) for name, values in types),
             create_table_op(table, self.cycle_keys),
             *(ops.CreateIndexOp.from_index(i) for i in _indexes(table)),
         ]
 
     def drop_table(self, change: Change) -> list[ops.MigrateOperation]:
         table = self.old_tables[change.table]
-        return [*(ops.DropIndexOp.from_index(i) for i in _indexes(table)), ops.DropTableOp.from_table(table)]
+        types = _enum_types_created_apart(table.columns)
+        return [
+            *(ops.DropIndexOp.from_index(i) for i in _indexes(table)),
+            ops.DropTableOp.from_table(table),
+            *(DropEnumTypeIfUnusedOp(name, values=values) for name, values in types),
+        ]
 
     def rename_table(self, change: Change) -> list[ops.MigrateOperation]:
         return [RenameTable(change.detail["old"], change.detail["new"])]
@@ -119,18 +128,20 @@ class OperationBuilder:
     # -- columns --------------------------------------------------------------------------------
     def add_column(self, change: Change) -> list[ops.MigrateOperation]:
         column = _copy_column(self.new_tables[change.table].c[change.column])
+        ensure = [EnsureEnumTypeOp(name, values=values) for name, values in _enum_types_created_apart([column])]
         plan = self.plans.get((change.table, change.column))
         if plan is not None and plan.strategy in ("temporary_default", "nullable_then_backfill"):
-            return not_null_backfill_ops(change.table, column, str(plan.value), reason=describe(change))
-        return [ops.AddColumnOp(change.table, column)]
+            return [*ensure, *not_null_backfill_ops(change.table, column, str(plan.value), reason=describe(change))]
+        return [*ensure, ops.AddColumnOp(change.table, column)]
 
     def drop_column(self, change: Change) -> list[ops.MigrateOperation]:
         column = _copy_column(self.old_tables[change.table].c[change.column])
+        drop_types = [DropEnumTypeIfUnusedOp(n, values=v) for n, v in _enum_types_created_apart([column])]
         placeholder = (
             restore_placeholder(change.detail["old"]) if needs_backfill(change.detail["old"]) else None
         )
         if placeholder is None:
-            return [ops.DropColumnOp.from_column_and_tablename(None, change.table, column)]
+            return [ops.DropColumnOp.from_column_and_tablename(None, change.table, column), *drop_types]
         # The downgrade re-adds a NOT NULL column to a populated table: the dropped values are gone, so
         # it fills a placeholder through a temporary default (the reverse of these two steps).
         restore = not_null_backfill_ops(
@@ -139,7 +150,7 @@ class OperationBuilder:
             placeholder,
             reason=f"{describe(change)}; the downgrade restores placeholders",
         )
-        return [reverse_operation(operation) for operation in reversed(restore)]
+        return [*(reverse_operation(operation) for operation in reversed(restore)), *drop_types]
 
     def rename_column(self, change: Change) -> list[ops.MigrateOperation]:
         column = self.new_tables[change.table].c[change.detail["new"]]
@@ -291,6 +302,24 @@ def _find_constraint(table: sa.Table, change: Change) -> sa.Constraint:
         f"{change.target}: the {kind.replace('_', ' ')} constraint {described.get('name')!r} cannot be found "
         "in the snapshot; give it a name."
     )
+
+
+def _enum_types_created_apart(columns: Iterable[sa.Column[Any]]) -> list[tuple[str, list[str]]]:
+    """Native enum columns switched to ``create_type=False``; their types, to create with their own op.
+
+    Alembic's ``create_table`` issues ``CREATE TYPE`` even for a type another table uses, and
+    ``add_column`` never creates one: dbkit creates each type with ``ensure_enum_type`` instead.
+    """
+    from sqlalchemy.dialects import postgresql
+
+    types: list[tuple[str, list[str]]] = []
+    for column in columns:
+        kind = column.type
+        if isinstance(kind, sa.Enum) and kind.native_enum and kind.name:
+            values = list(kind.enums)
+            column.type = postgresql.ENUM(*values, name=kind.name, create_type=False)
+            types.append((kind.name, values))
+    return types
 
 
 def _copy_column(column: sa.Column[Any]) -> sa.Column[Any]:

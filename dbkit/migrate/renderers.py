@@ -322,18 +322,64 @@ class DropEnumTypeIfUnusedOp(ops.MigrateOperation):
     """Drop a PostgreSQL enum type once no column uses it (``op.drop_table`` leaves the type behind,
     so a later ``create_table`` of the same table would fail on ``CREATE TYPE``)."""
 
-    def __init__(self, enum_name: str, *, schema: str | None = None) -> None:
+    def __init__(self, enum_name: str, *, values: Sequence[str] = (), schema: str | None = None) -> None:
         self.enum_name = enum_name
+        self.values = list(values)
         self.schema = schema
 
     @classmethod
     def drop_enum_type_if_unused(
-        cls, operations: Operations, enum_name: str, *, schema: str | None = None
+        cls, operations: Operations, enum_name: str, *, values: Sequence[str] = (), schema: str | None = None
     ) -> None:
-        operations.invoke(cls(enum_name, schema=schema))
+        operations.invoke(cls(enum_name, values=values, schema=schema))
 
     def reverse(self) -> ops.MigrateOperation:
-        raise NotImplementedError("Generated per direction after dropped tables; never reversed.")
+        if not self.values:
+            raise NotImplementedError("Generated per direction after dropped tables; never reversed.")
+        return EnsureEnumTypeOp(self.enum_name, values=self.values, schema=self.schema)
+
+
+@Operations.register_operation("ensure_enum_type")
+class EnsureEnumTypeOp(ops.MigrateOperation):
+    """Create a PostgreSQL enum type unless it exists; a no-op where enums are not native.
+
+    dbkit creates enum types with this operation and renders enum columns with
+    ``create_type=False``: ``op.create_table`` would otherwise ``CREATE TYPE`` a type another
+    table already uses, and ``op.add_column`` never creates the type at all.
+    """
+
+    def __init__(self, enum_name: str, *, values: Sequence[str], schema: str | None = None) -> None:
+        self.enum_name = enum_name
+        self.values = list(values)
+        self.schema = schema
+
+    @classmethod
+    def ensure_enum_type(
+        cls, operations: Operations, enum_name: str, *, values: Sequence[str], schema: str | None = None
+    ) -> None:
+        operations.invoke(cls(enum_name, values=values, schema=schema))
+
+    def reverse(self) -> DropEnumTypeIfUnusedOp:
+        return DropEnumTypeIfUnusedOp(self.enum_name, values=self.values, schema=self.schema)
+
+
+@Operations.implementation_for(EnsureEnumTypeOp)
+def _ensure_enum_type(operations: Operations, operation: EnsureEnumTypeOp) -> None:
+    if not _native_enums(operations):
+        return
+    enum_type = _qualified(operations, operation.enum_name, operation.schema)
+    members = ", ".join(_sql_literal(value) for value in operation.values)
+    operations.execute(
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_type WHERE typname = {_sql_literal(operation.enum_name)}) "
+        f"THEN CREATE TYPE {enum_type} AS ENUM ({members}); END IF; END $$"
+    )
+
+
+@renderers.dispatch_for(EnsureEnumTypeOp)
+def _render_ensure_enum_type(context: AutogenContext, operation: EnsureEnumTypeOp) -> str:
+    schema = f", schema={operation.schema!r}" if operation.schema else ""
+    prefix = context.opts["alembic_module_prefix"]
+    return f"{prefix}ensure_enum_type({operation.enum_name!r}, values={operation.values!r}{schema})"
 
 
 @Operations.implementation_for(DropEnumTypeIfUnusedOp)
@@ -352,7 +398,8 @@ def _drop_enum_type_if_unused(operations: Operations, operation: DropEnumTypeIfU
 @renderers.dispatch_for(DropEnumTypeIfUnusedOp)
 def _render_drop_enum_type(context: AutogenContext, operation: DropEnumTypeIfUnusedOp) -> str:
     schema = f", schema={operation.schema!r}" if operation.schema else ""
-    return f"{context.opts['alembic_module_prefix']}drop_enum_type_if_unused({operation.enum_name!r}{schema})"
+    values = f", values={operation.values!r}" if operation.values else ""
+    return f"{context.opts['alembic_module_prefix']}drop_enum_type_if_unused({operation.enum_name!r}{values}{schema})"
 
 
 # -- SQLite foreign keys around batch operations ----------------------------------------------

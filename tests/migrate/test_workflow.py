@@ -212,3 +212,51 @@ def test_new_tables_in_a_cycle_and_a_dropped_not_null_column_round_trip(
             (2, ""),
         ]
     engine.dispose()
+
+
+def _shared_enum_schema(*, evolved: bool) -> Snapshot:
+    from dbkit.migrate.snapshot import snapshot_from_metadata
+
+    metadata = sa.MetaData()
+    state = ("open", "closed")
+    sa.Table(
+        "a",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("state", sa.Enum(*state, name="state")),
+    )
+    kind = [sa.Column("kind", sa.Enum("x", "y", name="kind"))] if evolved else []
+    sa.Table("b", metadata, sa.Column("id", sa.Integer, primary_key=True), *kind)
+    if evolved:
+        sa.Table(
+            "c",
+            metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("state", sa.Enum(*state, name="state")),
+        )
+    return snapshot_from_metadata(metadata)
+
+
+def test_enum_types_are_created_once_and_dropped_when_unused(tmp_path: Path, database_url: str) -> None:
+    """A new table using an existing enum type, and a new column with a new type (Alembic's create_table
+    would CREATE TYPE twice, its add_column not at all); downgrade and upgrade again."""
+    old, new = _shared_enum_schema(evolved=False), _shared_enum_schema(evolved=True)
+    versions = tmp_path / "versions"
+    baseline, _change = workflow.revision(new, versions, from_source=old)
+    workflow.upgrade(versions, database_url, to=baseline.revision)
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("INSERT INTO b (id) VALUES (1)"))
+    workflow.upgrade(versions, database_url)
+    assert not workflow.check(new, database_url).changes
+    workflow.downgrade(versions, database_url, to=baseline.revision)
+    assert not workflow.check(old, database_url).changes
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            types = (
+                connection.execute(sa.text("SELECT typname FROM pg_type WHERE typtype = 'e'")).scalars().all()
+            )
+        assert sorted(types) == ["state"]  # the new type went with its column; the shared one stayed
+    workflow.upgrade(versions, database_url)
+    assert not workflow.check(new, database_url).changes
+    engine.dispose()
