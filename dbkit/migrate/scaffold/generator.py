@@ -1,21 +1,4 @@
-"""Scaffold: hand-written SQLAlchemy tables → source of ``BLL_*.py`` modules with ``DatabaseMixin`` models.
-
-The Phase 2 helper. Each generated model produces, through dbkit's generator, a table with no
-schema-level difference from the hand-written one: same columns (types, nullability, keys,
-server defaults, comments, identity/computed), foreign keys, unique/check constraints,
-indexes, enum types and table comment. It says only what dbkit would not derive by itself:
-``DBColumn`` options, ``sa_type`` where the type registry maps the Python type to another SQL
-type (checked by compiling both on PostgreSQL and SQLite), explicit constraint names where
-dbkit's naming convention would spell them differently.
-
-What cannot be expressed (a Python default defined in a ``DB_*.py`` file, a many-to-many
-relationship, backref options...) is listed in :attr:`ScaffoldResult.problems`, never dropped
-silently. Enum classes are rendered inline: the ``DB_*.py`` files are deleted in Phase 3, so the
-generated modules never import from them.
-
-:class:`ScaffoldGenerator` is built from small overridable methods, in the manner of
-sqlacodegen's generators; :func:`scaffold` is the one-call entry point.
-"""
+"""ScaffoldGenerator: hand-written tables → BLL model source, one small overridable method per decision."""
 
 from __future__ import annotations
 
@@ -23,373 +6,53 @@ import copy
 import datetime as dt
 import decimal
 import enum
-import functools
 import importlib
 import inspect
 import keyword
 import re
-import shutil
-import subprocess
-import sys
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import sqlalchemy as sa
-from pydantic import BaseModel, Field, create_model
-from sqlalchemy.dialects import postgresql, sqlite
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import RelationshipDirection
-from sqlalchemy.sql import naming as sa_naming
-from sqlalchemy.sql.base import _NONE_NAME
-from sqlalchemy.sql.elements import conv
 
 from dbkit.errors import DbkitError
 from dbkit.generate.builder import RESERVED_ATTRIBUTES
 from dbkit.generate.options import DBColumn
 from dbkit.generate.types import FieldContext, TypeRegistry, type_registry
-from dbkit.generate.variants import derive_reference_id
-from dbkit.manager import PK_COLUMN_TYPE, DatabaseManager
-from dbkit.migrate.files import write_atomically
-from dbkit.naming import naming_convention, reference_field_for, snake_case, table_name_for
-
-#: Dialects whose compiled DDL decides whether two column types are the same.
-DDL_DIALECTS: tuple[sa.Dialect, ...] = (postgresql.dialect(), sqlite.dialect())
-#: The audit columns of ``BaseMixin`` + ``UpdateMixin``, in table order after ``id``.
-AUDIT_COLUMNS = (
-    "created_at",
-    "created_by_user_id",
-    "updated_at",
-    "updated_by_user_id",
-    "deleted_at",
-    "deleted_by_user_id",
+from dbkit.manager import PK_COLUMN_TYPE
+from dbkit.migrate.scaffold.constants import (
+    _MISSING,
+    AUDIT_COLUMNS,
+    BACKREF_INHERITED,
+    MODEL_CLASS_ATTRIBUTES,
+    POSITIONAL_PARAMETERS,
 )
-#: Class attributes of DatabaseMixin models and entity classes a field must not shadow.
-MODEL_CLASS_ATTRIBUTES = frozenset(
-    {
-        "table_name",
-        "table_comment",
-        "table_args",
-        "migration_notes",
-        "audit_columns",
-        "db_mixins",
-        "system",
-        "seed_list",
-        "hooks",
-        "DB",
-        "db_for",
-    }
+from dbkit.migrate.scaffold.facts import (
+    column_signature,
+    ddl_type,
+    mixin_columns_table,
+    model_name_for,
+    name_to_render,
+    original_callable,
+    python_default_kind,
+    reference_description,
+    resolved_name,
+    sql_text,
 )
-#: Positional parameters rendered without their keyword: ``sa.String(255)``, ``sa.Numeric(10, 2)``.
-POSITIONAL_PARAMETERS = ("length", "precision", "scale")
-LINE_LENGTH = 110
-#: Backref options SQLAlchemy copies from the forward relationship when the author did not give them.
-BACKREF_INHERITED = frozenset({"viewonly", "post_update", "passive_updates", "sync_backref"})
-_MISSING: Any = object()
-
-
-class ScaffoldError(DbkitError):
-    """The input cannot be scaffolded at all (for instance, no tables were given)."""
-
-
-@dataclass(frozen=True)
-class SourceTable:
-    """One hand-written table: the ``Table``, its mapped class when known, and its ``DB_*`` module."""
-
-    table: sa.Table
-    mapped_class: type | None = None
-    #: The stem of the hand-written file (``DB_Auth``); the model goes to ``BLL_Auth``.
-    module: str = "DB_Models"
-
-    @classmethod
-    def of_class(cls, mapped_class: type, module: str | None = None) -> SourceTable:
-        """A declarative class: its table, itself, and (by default) its module's name."""
-        return cls(mapped_class.__table__, mapped_class, module or mapped_class.__module__)  # type: ignore[attr-defined]
-
-    @classmethod
-    def from_hand_written(cls, entry: Any) -> SourceTable:
-        """An entry of the codebase loader (anything with ``table``, ``mapped_class`` and ``file``)."""
-        return cls(entry.table, entry.mapped_class, Path(entry.file).stem)
-
-
-@dataclass(frozen=True)
-class ScaffoldProblem:
-    """Something of a hand-written table the scaffolded model does not reproduce, and why."""
-
-    table: str
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.table}.{self.column}" if self.column else self.table
-        return f"{where}: {self.message}"
-
-
-@dataclass(frozen=True)
-class ModelRef:
-    """Where a table's scaffolded model lives: ``BLL_Auth.UserModel``."""
-
-    module: str
-    name: str
-
-    def __str__(self) -> str:
-        return f"{self.module}.{self.name}"
-
-
-@dataclass
-class ScaffoldResult:
-    """The generated modules (name → source), where each table's model is, and what was not expressed."""
-
-    modules: dict[str, str]
-    models: dict[str, ModelRef]
-    problems: list[ScaffoldProblem]
-
-    def write(self, directory: str | Path, *, overwrite: bool = False) -> list[Path]:
-        """Write each module as ``<directory>/<name>.py``; refuses to replace a file unless ``overwrite``."""
-        target = Path(directory)
-        paths = [target / f"{name}.py" for name in self.modules]
-        existing = [str(path) for path in paths if path.exists()]
-        if existing and not overwrite:
-            raise ScaffoldError(
-                f"Refusing to overwrite {', '.join(existing)}: pass overwrite=True (or --out another directory)."
-            )
-        target.mkdir(parents=True, exist_ok=True)
-        for path, source in zip(paths, self.modules.values(), strict=True):
-            write_atomically(path, source)
-        return paths
-
-
-# -- facts about SQLAlchemy objects ------------------------------------------------------------------
-
-
-def ddl_type(type_: sa.types.TypeEngine[Any]) -> tuple[str, ...]:
-    """A column type as the DDL of each dialect in :data:`DDL_DIALECTS` spells it."""
-    spelled = []
-    for dialect in DDL_DIALECTS:
-        try:
-            spelled.append(type_.compile(dialect=dialect))
-        except sa.exc.CompileError as exc:
-            spelled.append(f"<cannot compile: {exc}>")
-    return tuple(spelled)
-
-
-def sql_text(expression: Any) -> str:
-    """An SQL expression as PostgreSQL DDL spells it, bound values inlined."""
-    if isinstance(expression, str):
-        return expression
-    compiled = expression.compile(
-        dialect=DDL_DIALECTS[0], compile_kwargs={"literal_binds": True, "include_table": False}
-    )
-    return str(compiled)
-
-
-def server_default_sql(column: sa.Column[Any]) -> str | None:
-    default = column.server_default
-    if default is None:
-        return None
-    arg = getattr(default, "arg", None)
-    if arg is None:
-        return f"<{type(default).__name__}>"
-    return sql_text(arg) if not isinstance(arg, str) else repr(arg)
-
-
-def resolved_name(constraint: Any) -> str | None:
-    """The name the DDL gives a constraint or index, after the Base's naming convention; None: the database's."""
-    name = constraint.name
-    if name is None:
-        return None
-    if name is _NONE_NAME:
-        name = sa_naming._constraint_name_for_table(constraint, constraint.table)
-    return None if name is None else str(name)
-
-
-def is_explicit_name(constraint: Any) -> bool:
-    """True when the author wrote the name (a naming convention's result is a ``conv``)."""
-    return isinstance(constraint.name, str) and not isinstance(constraint.name, conv)
-
-
-_CONVENTION_KEYS = {
-    sa.UniqueConstraint: "dbkit_uq",
-    sa.ForeignKeyConstraint: "dbkit_fk",
-    sa.PrimaryKeyConstraint: "dbkit_pk",
-    sa.CheckConstraint: "dbkit_ck",
-    sa.Index: "dbkit_ix",
-}
-
-
-def dbkit_name(constraint: Any, table: sa.Table) -> str:
-    """The name dbkit's naming convention gives an unnamed constraint or index like ``constraint``."""
-    key = next(key for kind, key in _CONVENTION_KEYS.items() if isinstance(constraint, kind))
-    return naming_convention()[key](constraint, table)
-
-
-def name_to_render(constraint: Any, table: sa.Table) -> str | None:
-    """The name the scaffolded constraint must spell out; None where dbkit's convention gives the same."""
-    name = resolved_name(constraint)
-    if name is None:
-        return None
-    if is_explicit_name(constraint) or name != dbkit_name(constraint, table):
-        return name
-    return None
-
-
-def original_callable(default: Any) -> Any:
-    """The function a ``Column(default=fn)`` was given (SQLAlchemy wraps it to accept a context)."""
-    arg = default.arg
-    return getattr(arg, "__wrapped__", arg)
-
-
-def python_default_kind(default: Any) -> tuple[str, Any]:
-    """``("none"|"scalar"|"callable"|"clause"|other, value)`` of a column's Python-side default."""
-    if default is None:
-        return ("none", None)
-    if getattr(default, "is_sequence", False):
-        return ("sequence", default.name)
-    if default.is_callable:
-        return ("callable", None)
-    if default.is_clause_element:
-        return ("clause", sql_text(default.arg))
-    if default.is_scalar:
-        return ("scalar", default.arg)
-    return (type(default).__name__, None)
-
-
-def column_signature(column: sa.Column[Any]) -> tuple[Any, ...]:
-    """What "the same column" means for choosing mixins: DDL facts plus the kinds of Python defaults."""
-    foreign_keys = sorted(
-        (
-            fk.target_fullname,
-            fk.ondelete,
-            fk.onupdate,
-            resolved_name(fk.constraint) if fk.constraint else None,
-        )
-        for fk in column.foreign_keys
-    )
-    default_kind = python_default_kind(column.default)[0]
-    onupdate = python_default_kind(column.onupdate)
-    return (
-        column.name,
-        ddl_type(column.type),
-        column.nullable,
-        column.primary_key,
-        server_default_sql(column),
-        column.comment,
-        tuple(foreign_keys),
-        repr(column.identity) if column.identity is not None else None,
-        sql_text(column.computed.sqltext) if column.computed is not None else None,
-        default_kind,
-        onupdate,
-    )
-
-
-@functools.cache
-def mixin_columns_table() -> sa.Table:
-    """The table dbkit generates for a model with no fields: the mixins' own column definitions."""
-    from dbkit.generate.model import DatabaseMixin
-
-    class ScaffoldProbeModel(DatabaseMixin):
-        table_name: ClassVar[str] = "dbkit_scaffold_probe"
-
-    return ScaffoldProbeModel.db_for(DatabaseManager("sqlite://")).__table__  # type: ignore[attr-defined]
-
-
-@functools.cache
-def reference_description(model_name: str) -> str:
-    """The description (hence column comment) ``<model_name>.ReferenceID`` gives its field."""
-    stand_in = create_model(model_name)
-    variant = derive_reference_id(stand_in)
-    return variant.model_fields[reference_field_for(model_name)].description or ""
-
-
-def model_name_for(table: sa.Table, mapped_class: type | None) -> str:
-    """``User`` → ``UserModel``; a Core table ``document_tags`` → ``DocumentTagModel``."""
-    if mapped_class is not None:
-        return f"{mapped_class.__name__}Model"
-    import inflection  # the inflector dbkit's own table names use
-
-    words = table.name.split("_")
-    words[-1] = inflection.singularize(words[-1])
-    return "".join(word[:1].upper() + word[1:] for word in words if word) + "Model"
-
-
-# -- rendering source --------------------------------------------------------------------------------
-
-
-@dataclass
-class Imports:
-    """The imports one module uses, rendered in isort order (stdlib, third party, the codebase's own)."""
-
-    modules: dict[str, str | None] = field(default_factory=dict)
-    names: dict[str, set[str]] = field(default_factory=dict)
-
-    def module(self, name: str, alias: str | None = None) -> str:
-        self.modules[name] = alias
-        return alias or name
-
-    def name(self, module: str, name: str) -> str:
-        self.names.setdefault(module, set()).add(name)
-        return name
-
-    def render(self, local_modules: Iterable[str] = ()) -> str:
-        local = set(local_modules)
-        groups: dict[int, list[tuple[str, str]]] = {0: [], 1: [], 2: []}
-
-        def group(module: str) -> int:
-            top = module.split(".")[0]
-            if top in local:
-                return 2
-            return 0 if top in sys.stdlib_module_names else 1
-
-        for module, alias in self.modules.items():
-            line = f"import {module} as {alias}" if alias and alias != module else f"import {module}"
-            groups[group(module)].append((module, line))
-        for module, names in self.names.items():
-            ordered = sorted(names, key=_isort_name_key)
-            groups[group(module)].append((module, f"from {module} import {', '.join(ordered)}"))
-        blocks = []
-        for index in sorted(groups):
-            lines = [line for _, line in sorted(groups[index], key=lambda item: _isort_line_key(*item))]
-            if lines:
-                blocks.append("\n".join(lines))
-        return "\n\n".join(blocks)
-
-
-def _isort_name_key(name: str) -> tuple[int, str, str]:
-    """isort's order-by-type of imported names: CONSTANTS, Classes, functions, each case-insensitively."""
-    kind = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
-    return (kind, name.lower(), name)
-
-
-def _isort_line_key(module: str, line: str) -> tuple[int, str]:
-    """``import x`` lines before ``from x import`` lines, each sorted by module (ruff's isort default)."""
-    return (0 if line.startswith("import ") else 1, module.lower())
-
-
-def format_source(source: str, line_length: int = LINE_LENGTH) -> str:
-    """``ruff format`` the source when ruff is available (isolated from any project config)."""
-    command = _ruff_command()
-    if command is None:
-        return source
-    result = subprocess.run(
-        [*command, "format", "--isolated", f"--line-length={line_length}", "-"],
-        input=source,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise ScaffoldError(f"ruff format refused the generated source: {result.stderr.strip()}")
-    return result.stdout
-
-
-@functools.cache
-def _ruff_command() -> tuple[str, ...] | None:
-    if importlib.util.find_spec("ruff") is not None:
-        return (sys.executable, "-m", "ruff")
-    found = shutil.which("ruff")
-    return (found,) if found else None
-
+from dbkit.migrate.scaffold.results import (
+    ModelRef,
+    ScaffoldError,
+    ScaffoldProblem,
+    ScaffoldResult,
+    SourceTable,
+)
+from dbkit.migrate.scaffold.source import Imports, format_source
+from dbkit.naming import reference_field_for, snake_case, table_name_for
 
 # -- planning ----------------------------------------------------------------------------------------
 
@@ -1547,15 +1210,3 @@ def scaffold_codebase(path: str | Path) -> ScaffoldResult:
     codebase = load_codebase(path)
     entries = sorted(codebase.hand_written.values(), key=lambda e: (e.file, e.name))
     return scaffold([SourceTable.from_hand_written(entry) for entry in entries])
-
-
-__all__ = [
-    "ModelRef",
-    "ScaffoldError",
-    "ScaffoldGenerator",
-    "ScaffoldProblem",
-    "ScaffoldResult",
-    "SourceTable",
-    "scaffold",
-    "scaffold_codebase",
-]
