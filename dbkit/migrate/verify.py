@@ -17,10 +17,9 @@ import sqlite3
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from operator import itemgetter
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +36,7 @@ SEED_ROWS = 3
 
 @dataclass
 class TableRows:
-    """The rows of one table, in primary-key order, as tuples (comparing lists of tuples runs in C)."""
+    """The rows of one table, in primary-key order, as tuples (read only to name what differs)."""
 
     columns: tuple[str, ...]
     key: tuple[str, ...]
@@ -46,21 +45,8 @@ class TableRows:
     def __len__(self) -> int:
         return len(self.tuples)
 
-    def values_of(self, names: Sequence[str]) -> list[tuple[Any, ...]]:
-        """Each row's values for ``names`` (in that order)."""
-        positions = [self.columns.index(name) for name in names]
-        if len(positions) == 1:
-            only = positions[0]
-            return [(row[only],) for row in self.tuples]
-        getter = itemgetter(*positions)
-        return list(map(getter, self.tuples))
-
-    def subset(self, names: Iterable[str]) -> TableRows:
-        kept = tuple(c for c in self.columns if c in set(names))
-        return TableRows(kept, self.key, self.values_of(kept) if kept else [() for _ in self.tuples])
-
     def by_key(self) -> dict[Any, dict[str, Any]]:
-        """Key → column → value: the slow, per-row view used to name what differs."""
+        """Key → column → value: the per-row view used to name what differs."""
         positions = [self.columns.index(name) for name in self.key if name in self.columns]
         if not positions:
             positions = list(range(len(self.columns)))
@@ -70,7 +56,23 @@ class TableRows:
         }
 
 
-Rows = dict[str, TableRows]  # table → its rows
+@dataclass(frozen=True)
+class TableCopy:
+    """One table's rows as they were, copied beside the scratch database (see :class:`RowStore`)."""
+
+    table: str
+    copy: str
+    #: The columns a comparison looks at (a downgrade cannot bring back what the upgrade dropped).
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+    count: int
+
+    def subset(self, names: Iterable[str]) -> TableCopy:
+        wanted = set(names)
+        return replace(self, columns=tuple(c for c in self.columns if c in wanted))
+
+
+Rows = dict[str, TableCopy]  # table → the copy of its rows
 
 
 @dataclass
@@ -84,8 +86,6 @@ class VerifyStep:
     rows_after: dict[str, int] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    #: The rows after the step (compared with the rows before; not printed).
-    rows_data: Rows = field(default_factory=dict, repr=False)
 
     @property
     def passed(self) -> bool:
@@ -181,34 +181,31 @@ def _run_steps(
     if not pending:
         report.notes.append(f"the database is already at head ({start}): no pending revision to verify")
         return
-    before_each: list[Rows] = []
-    latest: Rows | None = None  # the rows the previous step left: no need to read them again
-    for revision in pending:
-        seeded = _seed_empty_tables(engine)
-        rows_before = capture_rows(engine) if latest is None or seeded else latest
-        before_each.append(rows_before)
-        step = _apply(versions_dir, engine, "up", revision, revision.revision, rows_before)
-        report.add(step)
-        if step.passed:
-            step.problems.extend(_compare_rows(rows_before, step.rows_data, _renames(revision, "upgrade")))
-        if not step.passed:
-            return
-        latest = step.rows_data
-    head = pending[-1]
-    report.add(_schema_step(engine, head, head.to_snapshot, "head"))
-    for revision, rows_before_upgrade in zip(reversed(pending), reversed(before_each), strict=True):
-        target = revision.down_revision or "base"
-        rows_before = latest if latest is not None else capture_rows(engine)
-        step = _apply(versions_dir, engine, "down", revision, target, rows_before)
-        latest = step.rows_data
-        report.add(step)
-        if not step.passed:
-            return
-        kept = _kept_after_round_trip(revision, rows_before_upgrade)
-        step.problems.extend(_compare_rows(kept, step.rows_data, _Renames()))
-        if revision.from_snapshot is not None:
-            differences = schema_differences(revision.from_snapshot, _live(engine))
-            step.problems.extend(f"schema not back: {_describe(change)}" for change in differences)
+    with RowStore(engine) as store:
+        before_each: list[Rows] = []
+        for revision in pending:
+            _seed_empty_tables(engine)
+            rows_before = store.capture()
+            before_each.append(rows_before)
+            step = _apply(versions_dir, engine, "up", revision, revision.revision, store)
+            report.add(step)
+            if step.passed:
+                step.problems.extend(store.compare(rows_before, _renames(revision, "upgrade")))
+            if not step.passed:
+                return
+        head = pending[-1]
+        report.add(_schema_step(engine, head, head.to_snapshot, "head"))
+        for revision, rows_before_upgrade in zip(reversed(pending), reversed(before_each), strict=True):
+            step = _apply(versions_dir, engine, "down", revision, revision.down_revision or "base", store)
+            report.add(step)
+            if not step.passed:
+                return
+            step.problems.extend(
+                store.compare(_kept_after_round_trip(revision, rows_before_upgrade), _Renames())
+            )
+            if revision.from_snapshot is not None:
+                differences = schema_differences(revision.from_snapshot, _live(engine))
+                step.problems.extend(f"schema not back: {_describe(change)}" for change in differences)
 
 
 def _has_tables(engine: sa.Engine) -> bool:
@@ -257,7 +254,7 @@ def _apply(
     direction: str,
     revision: RecordedRevision,
     target: str,
-    rows_before: Rows,
+    store: RowStore,
 ) -> VerifyStep:
     from alembic import command
 
@@ -266,7 +263,7 @@ def _apply(
     step = VerifyStep(
         direction, revision.revision, revision.message.splitlines()[0] if revision.message else ""
     )
-    step.rows_before = {table: len(rows) for table, rows in rows_before.items()}
+    step.rows_before = store.counts()
     config = alembic_config(versions_dir)
     config.attributes["configure_logger"] = False
     started = time.perf_counter()
@@ -281,8 +278,7 @@ def _apply(
     except MigrationCommandError as exc:
         step.problems.append(str(exc))
     step.seconds = time.perf_counter() - started
-    step.rows_data = capture_rows(engine)
-    step.rows_after = {table: len(rows) for table, rows in step.rows_data.items()}
+    step.rows_after = store.counts()
     return step
 
 
@@ -395,24 +391,146 @@ def _postgres_scratch(server_url: Any) -> Iterator[tuple[str, str]]:
 
 
 # -- rows -------------------------------------------------------------------------------------------
-def capture_rows(engine: sa.Engine) -> Rows:
-    """Every row of every table, ordered by primary key (by the whole row when there is none)."""
-    import sqlalchemy as sa
+class RowStore:
+    """Copies of every table's rows, kept beside the scratch database and compared in SQL.
 
-    metadata = sa.MetaData()
-    with engine.connect() as connection:
-        metadata.reflect(connection)
+    Reading every row into Python would cost memory and time in proportion to a production
+    copy; instead each table is copied (``CREATE TABLE ... AS SELECT``) into a side namespace the
+    migrations never see (an attached SQLite file, or a PostgreSQL schema), and a step is checked
+    with row counts and ``EXCEPT`` over the kept (or renamed) columns. Rows are read into Python
+    only when something differs, to say what.
+    """
+
+    SIDE = "dbkit_rows"
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+        self.sqlite = engine.dialect.name == "sqlite"
+        self.preparer = engine.dialect.identifier_preparer
+        self._captures = 0
+        self._directory: tempfile.TemporaryDirectory[str] | None = None
+        self.connection: sa.Connection | None = None
+
+    def __enter__(self) -> RowStore:
+        self.connection = self.engine.connect()
+        if self.sqlite:
+            self._directory = tempfile.TemporaryDirectory(prefix="dbkit-verify-rows-")
+            side = str(Path(self._directory.name) / "rows.sqlite3")
+            self.connection.exec_driver_sql(f"ATTACH DATABASE ? AS {self.SIDE}", (side,))
+        else:
+            self.connection.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {self.SIDE}")
+        self.connection.commit()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        assert self.connection is not None
+        try:
+            if not self.sqlite:
+                self.connection.rollback()
+                self.connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {self.SIDE} CASCADE")
+                self.connection.commit()
+        finally:
+            self.connection.close()
+            if self._directory is not None:
+                self._directory.cleanup()
+
+    def _live_tables(self) -> list[sa.Table]:
+        import sqlalchemy as sa
+
+        metadata = sa.MetaData()
+        assert self.connection is not None
+        metadata.reflect(self.connection)
+        self.connection.commit()
+        return [table for table in metadata.sorted_tables if table.name != "alembic_version"]
+
+    def _scalar(self, sql: str) -> Any:
+        assert self.connection is not None
+        try:
+            return self.connection.exec_driver_sql(sql).scalar()
+        finally:
+            self.connection.commit()
+
+    def _quoted(self, name: str) -> str:
+        return self.preparer.quote(name)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            t.name: self._scalar(f"SELECT count(*) FROM {self._quoted(t.name)}") for t in self._live_tables()
+        }
+
+    def capture(self) -> Rows:
+        """Copy every table now; the copies are what the next step must preserve."""
+        self._captures += 1
         captured: Rows = {}
-        for table in metadata.sorted_tables:
-            if table.name == "alembic_version":
+        for index, table in enumerate(self._live_tables()):
+            copy = f"c{self._captures}_{index}"
+            assert self.connection is not None
+            self.connection.exec_driver_sql(
+                f"CREATE TABLE {self.SIDE}.{copy} AS SELECT * FROM {self._quoted(table.name)}"
+            )
+            self.connection.commit()
+            count = self._scalar(f"SELECT count(*) FROM {self.SIDE}.{copy}")
+            key = tuple(column.name for column in table.primary_key.columns)
+            captured[table.name] = TableCopy(
+                table.name, copy, tuple(c.name for c in table.columns), key, count
+            )
+        return captured
+
+    def compare(self, before: Rows, renames: _Renames) -> list[str]:
+        """Counts per table, and the values of every column kept on both sides (through renames)."""
+        live = {table.name: table for table in self._live_tables()}
+        problems: list[str] = []
+        for name, copy in before.items():
+            new_name = renames.tables.get(name, name)
+            table = live.get(new_name)
+            if table is None:
+                continue  # the revision dropped it: a destructive change lint already asked about
+            count = self._scalar(f"SELECT count(*) FROM {self._quoted(new_name)}")
+            if count != copy.count:
+                problems.append(f"{new_name}: {copy.count} rows before, {count} after")
                 continue
-            key = [column.name for column in table.primary_key.columns]
-            order = [table.c[name] for name in key] or list(table.columns)
-            # Raw driver values: no per-value type conversion, and both sides of a step compare alike.
-            query = sa.select(table).order_by(*order).compile(dialect=connection.dialect)
-            result = connection.exec_driver_sql(str(query))
-            captured[table.name] = TableRows(tuple(result.keys()), tuple(key), result.all())
-    return captured
+            column_map = renames.columns.get(new_name, {})
+            pairs = [(c, column_map.get(c, c)) for c in copy.columns if column_map.get(c, c) in table.c]
+            if pairs and not self._same_values(copy, new_name, pairs):
+                problems.extend(self._name_differences(copy, table, column_map, pairs))
+        return problems
+
+    def _same_values(self, copy: TableCopy, table: str, pairs: list[tuple[str, str]]) -> bool:
+        before = ", ".join(self._quoted(old) for old, _new in pairs)
+        after = ", ".join(self._quoted(new) for _old, new in pairs)
+        sql = (
+            f"SELECT count(*) FROM (SELECT {before} FROM {self.SIDE}.{copy.copy} "
+            f"EXCEPT SELECT {after} FROM {self._quoted(table)}) AS dbkit_missing"
+        )
+        try:
+            return self._scalar(sql) == 0
+        except Exception:  # types the database cannot compare (json, a changed type): compare in Python
+            assert self.connection is not None
+            self.connection.rollback()
+            return False
+
+    def _name_differences(
+        self, copy: TableCopy, table: sa.Table, column_map: dict[str, str], pairs: list[tuple[str, str]]
+    ) -> list[str]:
+        old_columns = [old for old, _new in pairs]
+        before = self._read(f"{self.SIDE}.{copy.copy}", old_columns, copy.key)
+        after = self._read(self._quoted(table.name), [new for _old, new in pairs], copy.key, column_map)
+        renamed = {old: new for old, new in pairs}
+        return _row_differences(table.name, before.by_key(), after.by_key(), renamed)
+
+    def _read(
+        self, source: str, columns: list[str], key: tuple[str, ...], column_map: dict[str, str] | None = None
+    ) -> TableRows:
+        column_map = column_map or {}
+        order = [column_map.get(k, k) for k in key if k in column_map or k in columns] or None
+        listed = ", ".join(self._quoted(c) for c in columns)
+        ordering = f" ORDER BY {', '.join(self._quoted(c) for c in order)}" if order else ""
+        assert self.connection is not None
+        try:
+            rows = self.connection.exec_driver_sql(f"SELECT {listed} FROM {source}{ordering}").all()
+        finally:
+            self.connection.commit()
+        return TableRows(tuple(columns), tuple(column_map.get(k, k) for k in key), rows)
 
 
 def _comparable(value: Any) -> Any:
@@ -509,31 +627,6 @@ def sample_value(sa_type: Any, column_name: str, number: int) -> Any:
     if type(sa_type).__name__ == "UUID":  # PostgreSQL's reflected UUID
         return str(uuid.UUID(int=number))
     return f"{number}"
-
-
-def _compare_rows(before: Rows, after: Rows, renames: _Renames) -> list[str]:
-    """Counts per table and values of every column present on both sides (through renames)."""
-    problems: list[str] = []
-    for table, rows in before.items():
-        new_table = renames.tables.get(table, table)
-        if new_table not in after:
-            continue  # the revision dropped it: a destructive change lint already asked about
-        rows_after = after[new_table]
-        if len(rows_after) != len(rows):
-            problems.append(f"{new_table}: {len(rows)} rows before, {len(rows_after)} after")
-            continue
-        column_map = renames.columns.get(new_table, {})
-        if _same_in_order(rows, rows_after, column_map):
-            continue  # the common case, decided without building a dict per row
-        problems.extend(_row_differences(new_table, rows.by_key(), rows_after.by_key(), column_map))
-    return problems
-
-
-def _same_in_order(rows: TableRows, rows_after: TableRows, column_map: dict[str, str]) -> bool:
-    shared = [c for c in rows.columns if column_map.get(c, c) in rows_after.columns]
-    if not shared:
-        return True
-    return rows.values_of(shared) == rows_after.values_of([column_map.get(c, c) for c in shared])
 
 
 def _row_differences(

@@ -113,3 +113,23 @@ def test_verify_reports_a_schema_at_head_other_than_recorded(versions: Path) -> 
     schema_step = next(step for step in report.steps if step.direction == "schema")
     assert not schema_step.passed
     assert any("people.x" in problem for problem in schema_step.problems), schema_step.problems
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_verify_names_a_value_a_revision_changed(
+    versions: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """Counts equal, a value changed under a renamed column: found in SQL, then named row by row."""
+    url = None if backend == "sqlite" else request.getfixturevalue("postgres_url")
+    edited = next(versions.glob("v2_*.py"))
+    edited.write_text(
+        edited.read_text().replace(
+            "op.rename_table('users', 'people')",
+            "op.rename_table('users', 'people')\n        op.execute(\"UPDATE documents SET title = 'changed' WHERE id = 2\")",
+        )
+    )
+    report = verify(versions, url)
+    assert not report.passed
+    assert any(
+        "documents.title: row 2 was 'title-2', now 'changed'" in problem for problem in report.problems
+    )
