@@ -236,5 +236,17 @@ def test_unresolved_forward_reference_asks_for_model_rebuild(scratch: DatabaseMa
     class LaterModel(DatabaseMixin):
         other: Optional["NotYetDefined"] = None  # noqa: F821, UP037
 
-    with pytest.raises(ModelDefinitionError, match=r"LaterModel is not fully defined.*LaterModel.model_rebuild\(\)"):
+    with pytest.raises(
+        ModelDefinitionError, match=r"LaterModel is not fully defined.*LaterModel.model_rebuild\(\)"
+    ):
         LaterModel.db_for(scratch)
+
+
+def test_a_model_name_given_as_a_string_gets_a_hint(scratch: DatabaseManager) -> None:
+    class InvoiceModel(DatabaseMixin):
+        customer_id: Annotated[str, DBColumn(references="CustomerModel")]
+
+    with pytest.raises(
+        ModelReferenceError, match=r"pass the class itself: DBColumn\(references=CustomerModel\)"
+    ):
+        ModelRegistry(scratch, [InvoiceModel]).generate()

@@ -145,9 +145,15 @@ class ModelGenerator:
         if missing:
             if strict:
                 model, name, table = missing[0]
+                looks_like_a_class = table[:1].isupper()
+                hint = (
+                    f" A string is read as a table name; to reference the model {table}, pass the class "
+                    f"itself: DBColumn(references={table})."
+                    if looks_like_a_class
+                    else " Register the model that defines it, or fix the table name."
+                )
                 raise ModelReferenceError(
-                    f"{model.__name__}.{name} references table {table!r}, which no model on this manager "
-                    "defines. Register the model that defines it, or fix the table name."
+                    f"{model.__name__}.{name} references table {table!r}, which no model on this manager defines.{hint}"
                 )
             return
         try:
