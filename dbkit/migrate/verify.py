@@ -496,18 +496,37 @@ class RowStore:
         return problems
 
     def _same_values(self, copy: TableCopy, table: str, pairs: list[tuple[str, str]]) -> bool:
-        before = ", ".join(self._quoted(old) for old, _new in pairs)
-        after = ", ".join(self._quoted(new) for _old, new in pairs)
-        sql = (
-            f"SELECT count(*) FROM (SELECT {before} FROM {self.SIDE}.{copy.copy} "
-            f"EXCEPT SELECT {after} FROM {self._quoted(table)}) AS dbkit_missing"
-        )
+        """Whether every copied row is in the table with the same values (counts are already equal)."""
+        renamed = dict(pairs)
+        if copy.key and all(k in renamed for k in copy.key):
+            sql = self._join_query(copy, table, pairs, [(k, renamed[k]) for k in copy.key])
+        else:  # no key to match rows by: compare them as sets
+            before = ", ".join(self._quoted(old) for old, _new in pairs)
+            after = ", ".join(self._quoted(new) for _old, new in pairs)
+            sql = (
+                f"SELECT count(*) FROM (SELECT {before} FROM {self.SIDE}.{copy.copy} "
+                f"EXCEPT SELECT {after} FROM {self._quoted(table)}) AS dbkit_missing"
+            )
         try:
             return self._scalar(sql) == 0
         except Exception:  # types the database cannot compare (json, a changed type): compare in Python
             assert self.connection is not None
             self.connection.rollback()
             return False
+
+    def _join_query(
+        self, copy: TableCopy, table: str, pairs: list[tuple[str, str]], keys: list[tuple[str, str]]
+    ) -> str:
+        """Rows matched by primary key through the table's own index (a set ``EXCEPT`` sorts both sides)."""
+        differs = "IS NOT" if self.sqlite else "IS DISTINCT FROM"  # both treat NULL as a value
+        q = self._quoted
+        on = " AND ".join(f"a.{q(new)} = b.{q(old)}" for old, new in keys)
+        unmatched = f"a.{q(keys[0][1])} IS NULL"
+        changed = " OR ".join(f"b.{q(old)} {differs} a.{q(new)}" for old, new in pairs)
+        return (
+            f"SELECT count(*) FROM {self.SIDE}.{copy.copy} AS b LEFT JOIN {q(table)} AS a ON {on} "
+            f"WHERE {unmatched} OR {changed}"
+        )
 
     def _name_differences(
         self, copy: TableCopy, table: sa.Table, column_map: dict[str, str], pairs: list[tuple[str, str]]
