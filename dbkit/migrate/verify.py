@@ -397,7 +397,8 @@ class RowStore:
     Reading every row into Python would cost memory and time in proportion to a production
     copy; instead each table is copied (``CREATE TABLE ... AS SELECT``) into a side namespace the
     migrations never see (an attached SQLite file, or a PostgreSQL schema), and a step is checked
-    with row counts and ``EXCEPT`` over the kept (or renamed) columns. Rows are read into Python
+    with row counts and a primary-key join over the kept (or renamed) columns (``EXCEPT`` when a
+    table has no key). Rows are read into Python
     only when something differs, to say what.
     """
 
