@@ -508,9 +508,13 @@ class RowStore:
                 f"SELECT count(*) FROM (SELECT {before} FROM {self.SIDE}.{copy.copy} "
                 f"EXCEPT SELECT {after} FROM {self._quoted(table)}) AS dbkit_missing"
             )
+        import sqlalchemy as sa
+
         try:
             return self._scalar(sql) == 0
-        except Exception:  # types the database cannot compare (json, a changed type): compare in Python
+        except (
+            sa.exc.DBAPIError
+        ):  # types the database cannot compare (json, a changed type): compare in Python
             assert self.connection is not None
             self.connection.rollback()
             return False
