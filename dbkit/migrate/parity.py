@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from dbkit.migrate.codebase import Codebase, GeneratedModel, HandWrittenTable
 from dbkit.migrate.compare import Change, CompareOptions, Op, diff_tables, match_items
 from dbkit.migrate.schema import TableSnapshot
-from dbkit.migrate.snapshot import snapshot_from_metadata
+from dbkit.migrate.snapshot import snapshot_from_metadata, sql_of
 
 Level = Literal["schema", "orm", "cosmetic"]
 Status = Literal["match", "differs", "hand_written_only", "generated_only"]
@@ -210,7 +210,7 @@ def _describe_default(default: Any) -> Any:
     if callable(argument) or getattr(default, "is_callable", False):
         return "callable"
     if getattr(default, "is_clause_element", False):
-        return str(argument)
+        return sql_of(argument)
     return argument.value if hasattr(argument, "value") and not isinstance(argument, str) else argument
 
 

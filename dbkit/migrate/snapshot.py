@@ -106,7 +106,7 @@ def _table_from_sqlalchemy(table: sa.Table, notes: Any, model: str | None) -> Ta
             uniques.append(UniqueSnapshot(_name(constraint.name), tuple(c.name for c in constraint.columns)))
         elif isinstance(constraint, sa.CheckConstraint) and not _is_type_check(constraint):
             checks.append(
-                CheckSnapshot(_name(constraint.name), normalize_sql(_sql(constraint.sqltext)) or "")
+                CheckSnapshot(_name(constraint.name), normalize_sql(sql_of(constraint.sqltext)) or "")
             )
     indexes = [_index_from_sqlalchemy(index) for index in table.indexes]
     return _assemble_table(
@@ -157,7 +157,7 @@ def _column_from_sqlalchemy(column: sa.Column[Any], is_autoincrement: bool) -> C
         identity=IdentitySnapshot(bool(identity.always), identity.start or 1, identity.increment or 1)
         if identity is not None
         else None,
-        computed=ComputedSnapshot(normalize_sql(_sql(computed.sqltext)) or "", computed.persisted)
+        computed=ComputedSnapshot(normalize_sql(sql_of(computed.sqltext)) or "", computed.persisted)
         if computed is not None
         else None,
         autoincrement=is_autoincrement
@@ -175,10 +175,11 @@ def _server_default_sql(column: sa.Column[Any]) -> str | None:
     argument = default.arg
     if isinstance(argument, str):
         return "'" + argument.replace("'", "''") + "'"  # SQLAlchemy renders a plain str as a literal
-    return _sql(argument)
+    return sql_of(argument)
 
 
-def _sql(clause: Any) -> str:
+def sql_of(clause: Any) -> str:
+    """SQL text of a clause (literal values inlined), compiled once per clause object."""
     if isinstance(clause, str):
         return clause
     key = id(clause)
@@ -217,7 +218,7 @@ def _index_from_sqlalchemy(index: sa.Index) -> IndexSnapshot:
             parts.append(name)
         else:
             has_expression = True
-            parts.append(normalize_sql(_sql(expression)) or "")
+            parts.append(normalize_sql(sql_of(expression)) or "")
     return IndexSnapshot(_name(index.name), tuple(parts), bool(index.unique), has_expression)
 
 
