@@ -97,7 +97,7 @@ def seed(
     Everything happens in one unit of work: a bad seed row leaves the database untouched.
     """
     assert db is not None and db_manager is not None
-    order, _cycles = generation_order(list(models))
+    order = generation_order(list(models))
     added: dict[str, int] = {}
     for model in order:
         rows = list(class_setting(model, "seed_list", []) or [])

@@ -1,4 +1,4 @@
-"""Dependency order of models by their references, with cycles reported rather than skipped."""
+"""Dependency order of models by their references (cycles are handled by deferred foreign keys)."""
 
 from __future__ import annotations
 
@@ -19,28 +19,24 @@ def reference_targets(model: type) -> list[type]:
     return targets
 
 
-def generation_order(models: Iterable[type]) -> tuple[list[type], list[tuple[type, type]]]:
+def generation_order(models: Iterable[type]) -> list[type]:
     """Models with referenced ones first (ties broken by name, so the order is deterministic).
 
-    Returns the order and the references that close a cycle: those get a deferred foreign key
-    (``use_alter``), created after both tables exist.
+    A reference that closes a cycle does not reorder anything: the generator sees its target
+    still in progress and gives that foreign key ``use_alter`` (created once both tables exist).
     """
     pending = sorted(set(models), key=lambda m: (m.__module__, m.__qualname__))
     order: list[type] = []
-    deferred: list[tuple[type, type]] = []
-    state: dict[type, str] = {}
+    seen: set[type] = set()
 
     def visit(model: type) -> None:
-        state[model] = "visiting"
+        seen.add(model)
         for target in reference_targets(model):
-            if target not in state:
+            if target not in seen:
                 visit(target)
-            elif state[target] == "visiting" and target is not model:
-                deferred.append((model, target))
-        state[model] = "done"
         order.append(model)
 
     for model in pending:
-        if model not in state:
+        if model not in seen:
             visit(model)
-    return order, deferred
+    return order

@@ -45,7 +45,7 @@ class ModelRegistry:
     def generate(self) -> dict[type, type]:
         """Generate every model (referenced ones first) and return model → SQLAlchemy class."""
         self.check_references()
-        order, _deferred = generation_order(self.models)
+        order = generation_order(self.models)
         generator = generator_for(self.manager)
         with generator.batch():
             return {model: generator.generate(model) for model in order}

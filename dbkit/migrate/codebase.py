@@ -519,7 +519,7 @@ class _Loader:
 
     def _generate_all(self, excluded: dict[type, str]) -> tuple[type, str] | None:
         entries = {m.model: m for m in self.codebase.models.values()}
-        order, _cycles = generation_order(m for m in entries if m not in excluded)
+        order = generation_order(m for m in entries if m not in excluded)
         generator = generator_for(self.codebase.manager)
         generated: dict[type, type] = {}
         for model in order:
