@@ -214,6 +214,10 @@ MIXIN_COLUMNS: dict[type, tuple[str, ...]] = {
 }
 
 
+#: The audit columns of ``BaseMixin`` + ``UpdateMixin``, in table order after ``id``: the database fills them.
+AUDIT_COLUMN_NAMES: tuple[str, ...] = MIXIN_COLUMNS[AuditMixin] + MIXIN_COLUMNS[UpdateMixin]
+
+
 def mixin_columns(mixins: tuple[type, ...]) -> set[str]:
     """Every column name provided by ``mixins`` (and their bases)."""
     names: set[str] = set()

@@ -31,6 +31,7 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
+from dbkit.entity import AUDIT_COLUMN_NAMES
 from dbkit.generate.options import column_options
 from dbkit.generate.types import unwrap_annotated, unwrap_optional
 from dbkit.generate.variants import register_variant
@@ -38,16 +39,7 @@ from dbkit.naming import model_stem, snake_case, table_name_for
 from dbkit.search import IdSearchModel, SearchModel, search_model_for
 
 #: Fields the database fills in (audit stamps); clients never send them.
-SERVER_MANAGED_FIELDS = frozenset(
-    {
-        "created_at",
-        "created_by_user_id",
-        "updated_at",
-        "updated_by_user_id",
-        "deleted_at",
-        "deleted_by_user_id",
-    }
-)
+SERVER_MANAGED_FIELDS = frozenset(AUDIT_COLUMN_NAMES)
 #: The generated primary key of entities that declare none.
 GENERATED_ID_FIELD = "id"
 

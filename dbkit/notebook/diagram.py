@@ -13,20 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dbkit.entity import AUDIT_COLUMN_NAMES
+
 if TYPE_CHECKING:
     from dbkit.migrate.codebase import Codebase
     from dbkit.migrate.schema import ColumnSnapshot, ForeignKeySnapshot, Snapshot, TableSnapshot
 
 _TYPE_UNSAFE = re.compile(r"[^A-Za-z0-9_()\[\]-]+")
 #: The audit columns of dbkit's and most teams' mixins: the same in every table, so often hidden.
-AUDIT_COLUMNS = (
-    "created_at",
-    "created_by_user_id",
-    "updated_at",
-    "updated_by_user_id",
-    "deleted_at",
-    "deleted_by_user_id",
-)
+AUDIT_COLUMNS = AUDIT_COLUMN_NAMES
 
 
 @dataclass(frozen=True)

@@ -7,17 +7,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from dbkit.entity import AUDIT_COLUMN_NAMES
+
 #: Dialects whose compiled DDL decides whether two column types are the same.
 DDL_DIALECTS: tuple[sa.Dialect, ...] = (postgresql.dialect(), sqlite.dialect())
 #: The audit columns of ``BaseMixin`` + ``UpdateMixin``, in table order after ``id``.
-AUDIT_COLUMNS = (
-    "created_at",
-    "created_by_user_id",
-    "updated_at",
-    "updated_by_user_id",
-    "deleted_at",
-    "deleted_by_user_id",
-)
+AUDIT_COLUMNS = AUDIT_COLUMN_NAMES
 #: Class attributes of DatabaseMixin models and entity classes a field must not shadow.
 MODEL_CLASS_ATTRIBUTES = frozenset(
     {
