@@ -29,8 +29,8 @@ def run_demo(out: Path, sample: Path | None = None) -> str:
     from dbkit.migrate.snapshot import write_snapshot
 
     codebase_path = sample or bundled_sample()
+    codebase = workflow.load(codebase_path)  # a bad path fails here, before anything is written
     out.mkdir(parents=True, exist_ok=True)
-    codebase = workflow.load(codebase_path)
     lines = [
         f"codebase: {codebase_path.name} ({len(codebase.hand_written)} hand-written tables, {len(codebase.models)} BLL models)"
     ]
