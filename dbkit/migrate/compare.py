@@ -177,6 +177,8 @@ def diff_tables(
     native_enums: Iterable[str] = (),
 ) -> list[Change]:
     """Changes inside one table (``old`` and ``new`` may have different names: a renamed table)."""
+    if old.schema_key == new.schema_key:
+        return []  # equal columns and constraints (names included): nothing below could differ
     options = options or CompareOptions()
     native = set(native_enums)
     table = new.name
@@ -203,6 +205,8 @@ def diff_columns(
     native_enums: Iterable[str] = (),
 ) -> list[Change]:
     """An ``alter_column`` with one detail key per changed attribute, plus enum member changes."""
+    if old == new:
+        return []  # most columns: nothing below could differ
     options = options or CompareOptions()
     detail: dict[str, Any] = {}
     enum_changes: list[Change] = []
@@ -273,9 +277,11 @@ def _constraint_changes(
     def pair(
         kind: str, old_items: Sequence[Any], new_items: Sequence[Any], key: Callable[[Any], Any]
     ) -> None:
+        if old_items == new_items:
+            return
         removed, added, matched = match_items(old_items, new_items, key)
         for before, after in matched:
-            if _renamed(before, after.name) != after:  # same key, other options: replace it
+            if before != after and _renamed(before, after.name) != after:  # same key, other options
                 removed.append(before)
                 added.append(after)
         changes.extend(Change.make(Op(f"drop_{kind}"), table, old=as_plain_dict(item)) for item in removed)

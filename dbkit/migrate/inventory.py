@@ -149,8 +149,9 @@ def _table_warnings(table: sa.Table | None, owner: str, file: str, line: int | N
         return []
     found: list[LoadProblem] = []
     seen: dict[tuple[bool, tuple[str, ...]], str] = {}
-    for index in sorted(table.indexes, key=lambda i: str(i.name)):
-        expressions = tuple(getattr(expr, "name", None) or str(expr) for expr in index.expressions)
+    indexes = table.indexes
+    for index in sorted(indexes, key=lambda i: str(i.name)) if len(indexes) > 1 else indexes:
+        expressions = tuple([getattr(expr, "name", None) or str(expr) for expr in index.expressions])
         if not expressions:
             found.append(
                 _warning(

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from dbkit.migrate.codebase import Codebase, GeneratedModel, HandWrittenTable
 from dbkit.migrate.compare import Change, CompareOptions, Op, diff_tables, match_items
 from dbkit.migrate.schema import TableSnapshot
-from dbkit.migrate.snapshot import snapshot_from_metadata, sql_of
+from dbkit.migrate.snapshot import snapshot_of_table, sql_of
 
 Level = Literal["schema", "orm", "cosmetic"]
 Status = Literal["match", "differs", "hand_written_only", "generated_only"]
@@ -135,6 +135,8 @@ def _column_summary(column: dict[str, Any]) -> str:
 # -- cosmetic level ---------------------------------------------------------------------------------
 def constraint_name_differences(hand: TableSnapshot, generated: TableSnapshot) -> list[Difference]:
     """Constraints that match by kind and columns but carry different names."""
+    if hand.schema_key == generated.schema_key:
+        return []  # names included
     pairs: list[tuple[str, Iterable[Any], Iterable[Any], Callable[[Any], Any]]] = [
         ("foreign_key", hand.foreign_keys, generated.foreign_keys, lambda fk: fk.match_key),
         ("unique", hand.unique_constraints, generated.unique_constraints, lambda uq: uq.match_key),
@@ -177,17 +179,7 @@ def orm_differences(hand: HandWrittenTable, generated: GeneratedModel) -> list[D
     found: list[Difference] = []
     generated_table = generated.table
     assert generated_table is not None
-    for column in hand.table.columns:
-        if column.name not in generated_table.c:
-            continue
-        other = generated_table.c[column.name]
-        for kind, attribute in (("python_default", "default"), ("onupdate", "onupdate")):
-            mine, theirs = (
-                _describe_default(getattr(column, attribute)),
-                _describe_default(getattr(other, attribute)),
-            )
-            if mine != theirs:
-                found.append(Difference(kind, f"{table}.{column.name}", "orm", mine, theirs))
+    found.extend(_python_default_differences(table, hand.table, generated_table))
     if hand_class is None:
         return found
     hand_attributes = hand.column_attributes
@@ -200,6 +192,25 @@ def orm_differences(hand: HandWrittenTable, generated: GeneratedModel) -> list[D
     mine, theirs = _validated_attributes(hand_class), _validated_attributes(generated_class)
     if mine != theirs:
         found.append(Difference("validators", table, "orm", sorted(mine), sorted(theirs)))
+    return found
+
+
+def _python_default_differences(table: str, hand: sa.Table, generated: sa.Table) -> list[Difference]:
+    """``default``/``onupdate`` of the columns both tables have, where either side sets one."""
+    found: list[Difference] = []
+    candidates = {c.name for c in hand.columns if c.default is not None or c.onupdate is not None}
+    candidates.update(c.name for c in generated.columns if c.default is not None or c.onupdate is not None)
+    for name in candidates:  # most columns have neither: only these are looked up
+        column, other = hand.c.get(name), generated.c.get(name)
+        if column is None or other is None:
+            continue
+        for kind, mine, theirs in (
+            ("python_default", column.default, other.default),
+            ("onupdate", column.onupdate, other.onupdate),
+        ):
+            mine, theirs = _describe_default(mine), _describe_default(theirs)
+            if mine != theirs:
+                found.append(Difference(kind, f"{table}.{name}", "orm", mine, theirs))
     return found
 
 
@@ -256,8 +267,8 @@ def _validated_attributes(mapped: type | None) -> set[str]:
 
 # -- the report ----------------------------------------------------------------------------------------
 def compare_table(hand: HandWrittenTable, generated: GeneratedModel) -> TableParity:
-    hand_snapshot = snapshot_from_metadata([hand.table]).tables[0]
-    generated_snapshot = snapshot_from_metadata([generated.table]).tables[0]
+    hand_snapshot = snapshot_of_table(hand.table)
+    generated_snapshot = snapshot_of_table(generated.table)
     differences = [
         *schema_differences(hand_snapshot, generated_snapshot),
         *orm_differences(hand, generated),

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import MISSING, dataclass, fields, replace
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -79,13 +79,9 @@ class TypeSpec:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TypeSpec:
-        key = tuple(
-            (name, tuple(value) if isinstance(value, list) else value) for name, value in data.items()
+        return interned_spec(
+            **{name: tuple(value) if isinstance(value, list) else value for name, value in data.items()}
         )
-        cached = _SPEC_CACHE.get(key)
-        if cached is None:
-            cached = _SPEC_CACHE[key] = cls(**dict(key))
-        return cached
 
     def to_sqlalchemy(self) -> TypeEngine[Any]:
         """The generic SQLAlchemy type of this spec (what a revision writes in ``sa.Column(...)``)."""
@@ -109,8 +105,10 @@ class TypeSpec:
         return self.kind
 
 
-#: Specs read from JSON, by content: a schema has few distinct types and many columns.
-_SPEC_CACHE: dict[tuple[Any, ...], TypeSpec] = {}
+@lru_cache(maxsize=4096)
+def interned_spec(kind: str, **attributes: Any) -> TypeSpec:
+    """One shared spec per distinct type (specs are immutable): a schema has few types, many columns."""
+    return TypeSpec(kind, **attributes)
 
 
 @dataclass(frozen=True)
@@ -148,8 +146,8 @@ def _float_bits(precision: int | None) -> int:
 def _float_spec(sa_type: Any) -> TypeSpec:
     sa = _sa()
     if isinstance(sa_type, sa.REAL) and sa_type.precision is None:
-        return TypeSpec("float", precision=SINGLE_PRECISION_BITS)
-    return TypeSpec("float", precision=_float_bits(sa_type.precision))
+        return interned_spec("float", precision=SINGLE_PRECISION_BITS)
+    return interned_spec("float", precision=_float_bits(sa_type.precision))
 
 
 def _to_float(spec: TypeSpec) -> Any:
@@ -159,7 +157,7 @@ def _to_float(spec: TypeSpec) -> Any:
 
 def _enum_spec(sa_type: Any) -> TypeSpec:
     values = tuple(str(value) for value in sa_type.enums)
-    return TypeSpec(
+    return interned_spec(
         "enum",
         name=sa_type.name,
         values=values,
@@ -174,7 +172,7 @@ def _to_enum(spec: TypeSpec) -> Any:
 
 def _string_spec(sa_type: Any) -> TypeSpec:
     sa = _sa()
-    return TypeSpec("string", length=sa_type.length, fixed=isinstance(sa_type, sa.CHAR | sa.NCHAR))
+    return interned_spec("string", length=sa_type.length, fixed=isinstance(sa_type, (sa.CHAR, sa.NCHAR)))
 
 
 def _to_string(spec: TypeSpec) -> Any:
@@ -200,7 +198,7 @@ def _to_unknown(spec: TypeSpec) -> Any:
 def _simple(
     kind: str, make: Callable[[Any], Any]
 ) -> tuple[Callable[[Any], TypeSpec], Callable[[TypeSpec], Any]]:
-    return (lambda _sa_type: TypeSpec(kind)), (lambda _spec: make(_sa()))
+    return (lambda _sa_type: interned_spec(kind)), (lambda _spec: make(_sa()))
 
 
 def _kind(name: str, sa_classes: Callable[[Any], tuple[type, ...]], make: Callable[[Any], Any]) -> TypeKind:
@@ -226,25 +224,25 @@ TYPE_KINDS: dict[str, TypeKind] = {
         TypeKind(
             "numeric",
             lambda sa: (sa.Numeric,),
-            lambda t: TypeSpec("numeric", precision=t.precision, scale=t.scale),
+            lambda t: interned_spec("numeric", precision=t.precision, scale=t.scale),
             lambda spec: _sa().Numeric(spec.precision, spec.scale),
         ),
         TypeKind(
             "datetime",
             lambda sa: (sa.DateTime,),
-            lambda t: TypeSpec("datetime", timezone=bool(t.timezone)),
+            lambda t: interned_spec("datetime", timezone=bool(t.timezone)),
             lambda spec: _sa().DateTime(timezone=spec.timezone),
         ),
         _kind("date", lambda sa: (sa.Date,), lambda sa: sa.Date()),
         TypeKind(
             "time",
             lambda sa: (sa.Time,),
-            lambda t: TypeSpec("time", timezone=bool(t.timezone)),
+            lambda t: interned_spec("time", timezone=bool(t.timezone)),
             lambda spec: _sa().Time(timezone=spec.timezone),
         ),
         _kind("interval", lambda sa: (_sqltypes()._AbstractInterval,), lambda sa: sa.Interval()),
         _kind("binary", lambda sa: (_sqltypes()._Binary,), lambda sa: sa.LargeBinary()),
-        TypeKind("unknown", lambda sa: (), lambda t: TypeSpec("unknown", raw=_raw_spelling(t)), _to_unknown),
+        TypeKind("unknown", lambda sa: (), lambda t: interned_spec("unknown", raw=_raw_spelling(t)), _to_unknown),
     )
 }
 
@@ -262,14 +260,13 @@ def type_spec(sa_type: Any) -> TypeSpec:
     A ``TypeDecorator`` is read through its ``impl``; a ``with_variant`` type by its base type
     (the generic one a model declares); dialect types by the generic kind they belong to.
     """
-    sa = _sa()
     if isinstance(sa_type, type):
         sa_type = sa_type()
     while True:
         kind = _kind_of_class(type(sa_type))
         if kind is not None:
             return kind.from_sqlalchemy(sa_type)
-        if not isinstance(sa_type, sa.types.TypeDecorator):
+        if not isinstance(sa_type, _sa().types.TypeDecorator):
             return TYPE_KINDS["unknown"].from_sqlalchemy(sa_type)
         sa_type = sa_type.impl_instance  # a decorator is known by what it stores
 
@@ -382,7 +379,30 @@ def _shortest_number(text: str) -> str:
     return format(Decimal(text).normalize(), "f")
 
 
+def _fills_dict_directly(cls: type) -> type:
+    """Give a frozen dataclass an ``__init__`` that fills the instance ``__dict__`` in place.
+
+    The generated one sets each field through ``object.__setattr__`` (about twice the cost of a
+    plain assignment); a snapshot builds one object per column and constraint, so this is a
+    measurable share of parity and diff. Fields and defaults stay the dataclass's own; only
+    classes without ``__post_init__``, ``slots`` or default factories use it.
+    """
+    names = [item.name for item in fields(cls)]
+    defaults = {f"_default_{item.name}": item.default for item in fields(cls) if item.default is not MISSING}
+    parameters = ", ".join(
+        f"{name}=_default_{name}" if f"_default_{name}" in defaults else name for name in names
+    )
+    body = "".join(f"    values[{name!r}] = {name}\n" for name in names)
+    namespace: dict[str, Any] = {}
+    exec(f"def __init__(self, {parameters}):\n    values = self.__dict__\n{body}", defaults, namespace)
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = init  # type: ignore[misc]
+    return cls
+
+
 # -- columns, constraints, tables ----------------------------------------------------------------
+@_fills_dict_directly
 @dataclass(frozen=True)
 class IdentitySnapshot:
     """An ``IDENTITY`` column's generator (PostgreSQL defaults filled in: start 1, increment 1)."""
@@ -392,6 +412,7 @@ class IdentitySnapshot:
     increment: int = 1
 
 
+@_fills_dict_directly
 @dataclass(frozen=True)
 class ComputedSnapshot:
     """A generated column: its expression (normalised) and whether it is stored."""
@@ -400,6 +421,7 @@ class ComputedSnapshot:
     persisted: bool | None = None
 
 
+@_fills_dict_directly
 @dataclass(frozen=True)
 class ColumnSnapshot:
     """One column. ``server_default`` is normalised by meaning (see :func:`normalize_server_default`);
@@ -431,25 +453,39 @@ class ColumnSnapshot:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ColumnSnapshot:
         identity, computed = data.get("identity"), data.get("computed")
-        return cls(
-            name=data["name"],
-            type=TypeSpec.from_dict(data["type"]),
-            nullable=bool(data.get("nullable", True)),
-            primary_key=bool(data.get("primary_key", False)),
-            server_default=data.get("server_default"),
-            comment=data.get("comment"),
-            identity=IdentitySnapshot(**identity) if identity else None,
-            computed=ComputedSnapshot(**computed) if computed else None,
-            autoincrement=bool(data.get("autoincrement", False)),
+        return interned_column(
+            data["name"],
+            TypeSpec.from_dict(data["type"]),
+            bool(data.get("nullable", True)),
+            bool(data.get("primary_key", False)),
+            data.get("server_default"),
+            data.get("comment"),
+            IdentitySnapshot(**identity) if identity else None,
+            ComputedSnapshot(**computed) if computed else None,
+            bool(data.get("autoincrement", False)),
         )
 
 
+def interned_column(*fields_in_order: Any) -> ColumnSnapshot:
+    """A shared :class:`ColumnSnapshot` per distinct column (its fields, positionally).
+
+    Most columns repeat across tables (audit columns, keys); one object each saves building them
+    and lets equal tuples of columns compare by identity first (what parity and diff do most).
+    """
+    return _interned_column(*fields_in_order)
+
+
+_interned_column = lru_cache(maxsize=16384)(ColumnSnapshot)
+
+
+@_fills_dict_directly
 @dataclass(frozen=True)
 class PrimaryKeySnapshot:
     name: str | None
     columns: tuple[str, ...]
 
 
+@_fills_dict_directly
 @dataclass(frozen=True)
 class ForeignKeySnapshot:
     """``ondelete``/``onupdate`` upper-cased; ``NO ACTION`` (the default) is ``None``."""
@@ -466,6 +502,7 @@ class ForeignKeySnapshot:
         return (self.columns, self.referred_table, self.referred_columns)
 
 
+@_fills_dict_directly
 @dataclass(frozen=True)
 class UniqueSnapshot:
     name: str | None
@@ -476,6 +513,7 @@ class UniqueSnapshot:
         return (self.columns,)
 
 
+@_fills_dict_directly
 @dataclass(frozen=True)
 class CheckSnapshot:
     """A CHECK constraint; ``sqltext`` normalised with :func:`normalize_sql`."""
@@ -484,6 +522,7 @@ class CheckSnapshot:
     sqltext: str
 
 
+@_fills_dict_directly
 @dataclass(frozen=True)
 class IndexSnapshot:
     """An index; an expression part of ``columns`` is its normalised SQL (``expressions`` marks it)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,6 +33,7 @@ from dbkit.migrate.schema import (
     TableSnapshot,
     TypeSpec,
     UniqueSnapshot,
+    interned_column,
     normalize_server_default,
     normalize_sql,
     type_spec,
@@ -72,7 +73,12 @@ def snapshot_from_metadata(
         for table in sorted(tables, key=lambda t: t.name)
         if table.name not in IGNORED_TABLES
     )
-    return Snapshot(tables=snapshots, enums=_metadata_enums(tables))
+    return Snapshot(tables=snapshots, enums=_native_enums(snapshots))
+
+
+def snapshot_of_table(table: sa.Table) -> TableSnapshot:
+    """One table's snapshot (no notes, no enums): what parity compares, table by table."""
+    return _table_from_sqlalchemy(table, None, None)
 
 
 def _model_facts(models: Iterable[type]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -95,7 +101,7 @@ def _table_from_sqlalchemy(table: sa.Table, notes: Any, model: str | None) -> Ta
 
     autoincrement_column = table.autoincrement_column
     columns = tuple(
-        _column_from_sqlalchemy(column, column is autoincrement_column) for column in table.columns
+        [_column_from_sqlalchemy(column, column is autoincrement_column) for column in table.columns]
     )
     pk = table.primary_key
     foreign_keys, uniques, checks = [], [], []
@@ -144,26 +150,31 @@ def _is_type_check(constraint: Any) -> bool:
 
 
 def _column_from_sqlalchemy(column: sa.Column[Any], is_autoincrement: bool) -> ColumnSnapshot:
+    # Positional arguments and skipped branches: this runs once per column of every snapshot.
     spec = type_spec(column.type)
     identity = column.identity
     computed = column.computed
-    return ColumnSnapshot(
-        name=column.name,
-        type=spec,
-        nullable=bool(column.nullable),
-        primary_key=bool(column.primary_key),
-        server_default=normalize_server_default(_server_default_sql(column), spec.kind),
-        comment=column.comment,
-        identity=IdentitySnapshot(bool(identity.always), identity.start or 1, identity.increment or 1)
-        if identity is not None
-        else None,
-        computed=ComputedSnapshot(normalize_sql(sql_of(computed.sqltext)) or "", computed.persisted)
-        if computed is not None
-        else None,
-        autoincrement=is_autoincrement
-        and spec.kind in ("integer", "big_integer", "small_integer")
-        and not identity,
+    return interned_column(
+        column.name,
+        spec,
+        bool(column.nullable),
+        bool(column.primary_key),
+        None
+        if column.server_default is None
+        else normalize_server_default(_server_default_sql(column), spec.kind),
+        column.comment,
+        None
+        if identity is None
+        else IdentitySnapshot(bool(identity.always), identity.start or 1, identity.increment or 1),
+        None
+        if computed is None
+        else ComputedSnapshot(normalize_sql(sql_of(computed.sqltext)) or "", computed.persisted),
+        is_autoincrement and identity is None and spec.kind in _INTEGER_KINDS,
     )
+
+
+#: Kinds a database can number itself (``autoincrement``).
+_INTEGER_KINDS = frozenset({"integer", "big_integer", "small_integer"})
 
 
 def _server_default_sql(column: sa.Column[Any]) -> str | None:
@@ -179,26 +190,44 @@ def _server_default_sql(column: sa.Column[Any]) -> str | None:
 
 
 def sql_of(clause: Any) -> str:
-    """SQL text of a clause (literal values inlined), compiled once per clause object."""
+    """SQL text of a clause (literal values inlined), compiled once per clause object or shape."""
     if isinstance(clause, str):
         return clause
+    shape = _argumentless_function(clause)
+    if shape is not None:  # ``func.now()``: every model has its own, all spelled alike
+        text = _SQL_BY_SHAPE.get(shape)
+        if text is None:
+            text = _SQL_BY_SHAPE[shape] = _compiled(clause)
+        return text
     key = id(clause)
     cached = _SQL_TEXT.get(key)
     if cached is None or cached[0] is not clause:
-        cached = (
-            clause,
-            str(clause.compile(dialect=_string_dialect(), compile_kwargs={"literal_binds": True})),
-        )
+        cached = (clause, _compiled(clause))
         if len(_SQL_TEXT) >= _SQL_TEXT_LIMIT:
             _SQL_TEXT.clear()  # bounded: a long notebook session must not keep every clause alive
         _SQL_TEXT[key] = cached
     return cached[1]
 
 
+def _compiled(clause: Any) -> str:
+    return str(clause.compile(dialect=_string_dialect(), compile_kwargs={"literal_binds": True}))
+
+
+def _argumentless_function(clause: Any) -> tuple[Any, ...] | None:
+    """What an argument-less SQL function's text depends on: its class, name and package names."""
+    from sqlalchemy.sql.functions import FunctionElement
+
+    if isinstance(clause, FunctionElement) and not clause.clauses.clauses:
+        return (type(clause), getattr(clause, "name", None), tuple(getattr(clause, "packagenames", ())))
+    return None
+
+
 #: SQL text of clause objects by identity (mixins share one ``now()`` across every table);
 #: the clause is kept alongside so a reused id never returns another object's text.
 _SQL_TEXT: dict[int, tuple[Any, str]] = {}
 _SQL_TEXT_LIMIT = 4096
+#: SQL text of argument-less functions by shape (few distinct ones: no bound needed beyond that).
+_SQL_BY_SHAPE: dict[tuple[Any, ...], str] = {}
 
 
 @lru_cache(maxsize=1)
@@ -222,15 +251,14 @@ def _index_from_sqlalchemy(index: sa.Index) -> IndexSnapshot:
     return IndexSnapshot(_name(index.name), tuple(parts), bool(index.unique), has_expression)
 
 
-def _metadata_enums(tables: Iterable[sa.Table]) -> tuple[EnumSnapshot, ...]:
-    import sqlalchemy as sa
-
+def _native_enums(tables: Iterable[TableSnapshot]) -> tuple[EnumSnapshot, ...]:
+    """The named native enum types the columns use (read from their specs, not SQLAlchemy again)."""
     found: dict[str, EnumSnapshot] = {}
     for table in tables:
         for column in table.columns:
-            column_type = column.type
-            if isinstance(column_type, sa.Enum) and column_type.native_enum and column_type.name:
-                found[column_type.name] = EnumSnapshot(column_type.name, tuple(map(str, column_type.enums)))
+            spec = column.type
+            if spec.kind == "enum" and spec.native and spec.name:
+                found[spec.name] = EnumSnapshot(spec.name, spec.values)
     return tuple(found[name] for name in sorted(found))
 
 
@@ -267,16 +295,18 @@ def _assemble_table(
         name=name,
         columns=columns,
         primary_key=primary_key,
-        foreign_keys=tuple(
-            sorted(foreign_keys, key=lambda fk: (fk.columns, fk.referred_table, fk.name or ""))
-        ),
-        unique_constraints=tuple(sorted(uniques, key=lambda uq: (uq.columns, uq.name or ""))),
-        check_constraints=tuple(sorted(checks, key=lambda ck: (ck.sqltext, ck.name or ""))),
-        indexes=tuple(sorted(indexes, key=lambda ix: (ix.columns, ix.unique, ix.name or ""))),
+        foreign_keys=_sorted(foreign_keys, lambda fk: (fk.columns, fk.referred_table, fk.name or "")),
+        unique_constraints=_sorted(uniques, lambda uq: (uq.columns, uq.name or "")),
+        check_constraints=_sorted(checks, lambda ck: (ck.sqltext, ck.name or "")),
+        indexes=_sorted(indexes, lambda ix: (ix.columns, ix.unique, ix.name or "")),
         comment=comment or None,
         migration_notes=notes or None,
         model=model,
     )
+
+
+def _sorted(items: list[Any], key: Callable[[Any], Any]) -> tuple[Any, ...]:
+    return tuple(sorted(items, key=key)) if len(items) > 1 else tuple(items)
 
 
 # -- from a live database ------------------------------------------------------------------------

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from dbkit.migrate.lint import Verdict
     from dbkit.migrate.parity import ParityReport
     from dbkit.migrate.revision import WrittenRevision
-    from dbkit.migrate.schema import Snapshot
+    from dbkit.migrate.schema import Snapshot, TableSnapshot
     from dbkit.migrate.verify import VerifyReport
 
 Prefer = Literal["generated", "hand_written"]
@@ -77,17 +77,17 @@ def refuse_unbuildable_schema(snapshot: Snapshot) -> None:
     identifier limit (it would be truncated silently), an index name used twice (index names are
     global to a schema), a foreign key to a table no model defines."""
     from dbkit.errors import ModelDefinitionError, ModelReferenceError
-    from dbkit.naming import MAX_IDENTIFIER_BYTES
+    from dbkit.naming import MAX_IDENTIFIER_BYTES as LIMIT
 
     index_owners: dict[str, str] = {}
     for table in snapshot.tables:
-        where = f"{table.model or 'the model'} (table {table.name!r})"
-        names = [("table", table.name)] + [("column", column.name) for column in table.columns]
+        names = (("table", table.name), *(("column", column.name) for column in table.columns))
+        # at most 4 bytes a character: a short name needs no encoding (this runs for every column)
         for kind, name in names:
-            if len(name.encode("utf-8")) > MAX_IDENTIFIER_BYTES:
+            if len(name) * 4 > LIMIT and len(name.encode("utf-8")) > LIMIT:
                 raise ModelDefinitionError(
-                    f"{where}: {kind} name {name!r} is {len(name.encode('utf-8'))} bytes; PostgreSQL "
-                    f"truncates identifiers to {MAX_IDENTIFIER_BYTES}. Declare a shorter name."
+                    f"{_where(table)}: {kind} name {name!r} is {len(name.encode('utf-8'))} bytes; "
+                    f"PostgreSQL truncates identifiers to {LIMIT}. Declare a shorter name."
                 )
         for index in table.indexes:
             if index.name is None:
@@ -95,15 +95,19 @@ def refuse_unbuildable_schema(snapshot: Snapshot) -> None:
             owner = index_owners.setdefault(index.name, table.name)
             if owner != table.name:
                 raise ModelDefinitionError(
-                    f"{where}: index name {index.name!r} is also used on table {owner!r}; index names are "
-                    "unique per schema. Rename one of them."
+                    f"{_where(table)}: index name {index.name!r} is also used on table {owner!r}; index "
+                    "names are unique per schema. Rename one of them."
                 )
         for key in table.foreign_keys:
             if key.referred_table not in snapshot.table_map:
                 raise ModelReferenceError(
-                    f"{where}: foreign key ({', '.join(key.columns)}) references table "
+                    f"{_where(table)}: foreign key ({', '.join(key.columns)}) references table "
                     f"{key.referred_table!r}, which no model defines. Add its model or fix the reference."
                 )
+
+
+def _where(table: TableSnapshot) -> str:
+    return f"{table.model or 'the model'} (table {table.name!r})"
 
 
 def snapshot_of(source: str | Path, prefer: Prefer = "generated") -> Snapshot:

@@ -372,3 +372,50 @@ def test_diff_of_two_snapshot_files_imports_no_sqlalchemy(tmp_path: Path) -> Non
     )
     output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
     assert output[:3] == ["1000", "500", "[]"]  # per table: drop c3 + add c3x, suggested as a rename
+
+
+# -- shared objects and compiled SQL (what keeps large snapshots fast must keep them right) -----------
+def test_equal_columns_of_different_tables_are_one_object() -> None:
+    metadata = sa.MetaData()
+    for name in ("a", "b"):
+        sa.Table(name, metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("code", sa.String(9)))
+    first, second = snapshot_from_metadata(metadata).tables
+    assert first.columns[1] is second.columns[1]  # same name, type and options
+    assert load_snapshot_text(dump_snapshot(snapshot_from_metadata(metadata))).tables[0].columns[1] is (
+        first.columns[1]
+    )
+
+
+def test_snapshot_objects_stay_frozen_with_their_dataclass_defaults() -> None:
+    import dataclasses
+
+    from dbkit.migrate.schema import ColumnSnapshot, ForeignKeySnapshot, IndexSnapshot
+
+    column = ColumnSnapshot("id", TypeSpec("integer"))
+    assert (column.nullable, column.primary_key, column.server_default, column.autoincrement) == (
+        True,
+        False,
+        None,
+        False,
+    )
+    assert IndexSnapshot("ix", ("a",)) == IndexSnapshot(name="ix", columns=("a",), unique=False)
+    assert ForeignKeySnapshot("fk", ("a",), "t", ("id",)).ondelete is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        column.nullable = False  # type: ignore[misc]
+    assert dataclasses.replace(column, nullable=False).nullable is False
+    assert hash(column) == hash(ColumnSnapshot("id", TypeSpec("integer")))
+
+
+def test_argumentless_functions_compile_by_name_and_package() -> None:
+    from dbkit.migrate.snapshot import sql_of
+
+    assert sql_of(sa.func.now()) == sql_of(sa.func.now()) == "now()"
+    assert sql_of(sa.func.current_timestamp()) == "CURRENT_TIMESTAMP"
+    assert sql_of(sa.func.gen_random_uuid()) == "gen_random_uuid()"
+    assert sql_of(sa.func.audit.stamp()) == "audit.stamp()"
+    assert sql_of(sa.func.coalesce(1, 2)) == "coalesce(1, 2)"  # with arguments: compiled as it is
+    assert sql_of(sa.func.coalesce(3, 4)) == "coalesce(3, 4)"
+
+
+def load_snapshot_text(text: str) -> Snapshot:
+    return Snapshot.from_dict(json.loads(text))
