@@ -71,7 +71,9 @@ def run_demo(out: Path, sample: Path | None = None) -> str:
         lines.append(f"verify on {where}: {'passed' if verified.passed else 'FAILED'}")
         lines.extend(f"  {problem[:160]}" for problem in verified.problems)
         if not verified.passed:
-            lines.append("  (the revision would fail on today's rows: fix those drifts first, see notebook 02)")
+            lines.append(
+                "  (the revision would fail on today's rows: fix those drifts first, see notebook 02)"
+            )
     else:
         lines.append("revision to the target refused until the drifts are fixed:")
         lines.extend(f"  {refusal}" for refusal in plan.verdict.refusals)

@@ -46,7 +46,9 @@ def test_imports_flow_one_way(path: Path) -> None:
     for layer, forbidden in FORBIDDEN.items():
         if module == layer or module.startswith(layer + "."):
             bad = sorted(
-                name for name in _imports(path) if any(name == f or name.startswith(f + ".") for f in forbidden)
+                name
+                for name in _imports(path)
+                if any(name == f or name.startswith(f + ".") for f in forbidden)
             )
             assert not bad, f"{module} imports {bad}, which sit above it in the layering"
 

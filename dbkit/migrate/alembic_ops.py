@@ -128,10 +128,15 @@ class OperationBuilder:
     # -- columns --------------------------------------------------------------------------------
     def add_column(self, change: Change) -> list[ops.MigrateOperation]:
         column = _copy_column(self.new_tables[change.table].c[change.column])
-        ensure = [EnsureEnumTypeOp(name, values=values) for name, values in _enum_types_created_apart([column])]
+        ensure = [
+            EnsureEnumTypeOp(name, values=values) for name, values in _enum_types_created_apart([column])
+        ]
         plan = self.plans.get((change.table, change.column))
         if plan is not None and plan.strategy in ("temporary_default", "nullable_then_backfill"):
-            return [*ensure, *not_null_backfill_ops(change.table, column, str(plan.value), reason=describe(change))]
+            return [
+                *ensure,
+                *not_null_backfill_ops(change.table, column, str(plan.value), reason=describe(change)),
+            ]
         return [*ensure, ops.AddColumnOp(change.table, column)]
 
     def drop_column(self, change: Change) -> list[ops.MigrateOperation]:

@@ -242,7 +242,9 @@ TYPE_KINDS: dict[str, TypeKind] = {
         ),
         _kind("interval", lambda sa: (_sqltypes()._AbstractInterval,), lambda sa: sa.Interval()),
         _kind("binary", lambda sa: (_sqltypes()._Binary,), lambda sa: sa.LargeBinary()),
-        TypeKind("unknown", lambda sa: (), lambda t: interned_spec("unknown", raw=_raw_spelling(t)), _to_unknown),
+        TypeKind(
+            "unknown", lambda sa: (), lambda t: interned_spec("unknown", raw=_raw_spelling(t)), _to_unknown
+        ),
     )
 }
 

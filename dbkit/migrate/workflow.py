@@ -220,7 +220,6 @@ def snapshots_of(*sources: str | Path | Snapshot) -> list[Snapshot]:
     return [load_snapshot(loaded[str(s)]) if str(s) in loaded else _as_snapshot(s) for s in sources]
 
 
-
 def check(source: str | Path, url: str) -> HintedDiff:
     """A live database against the models: what would have to change to make them equal."""
     from dbkit.migrate.hints import MigrationHints

@@ -238,9 +238,14 @@ def test_sample_app_goes_through_phases_2_and_3(tmp_path: Path) -> None:
     sample = Path(__file__).resolve().parents[2] / "data" / "sample_app"
     app = tmp_path / "app"
     shutil.copytree(sample, app, ignore=shutil.ignore_patterns("__pycache__", "BLL_*.py"))
-    write(app, {"service.py": "from DB_Auth import User\nimport DB_Teams as teams\n\nQUERY = (User, teams.Team)\n"})
+    write(
+        app,
+        {"service.py": "from DB_Auth import User\nimport DB_Teams as teams\n\nQUERY = (User, teams.Team)\n"},
+    )
     codebase = load_codebase(app)
-    sources = [SourceTable.from_hand_written(e) for e in sorted(codebase.hand_written.values(), key=lambda e: e.name)]
+    sources = [
+        SourceTable.from_hand_written(e) for e in sorted(codebase.hand_written.values(), key=lambda e: e.name)
+    ]
     result = scaffold(sources)
     result.write(app)
     plan = plan_rewrite(app, replacements_from_scaffold(sources, result.models))

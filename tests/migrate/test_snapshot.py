@@ -370,7 +370,9 @@ def test_diff_of_two_snapshot_files_imports_no_sqlalchemy(tmp_path: Path) -> Non
         "heavy = sorted(m for m in ('sqlalchemy', 'pandas', 'alembic', 'pydantic') if m in sys.modules)\n"
         "print(len(result.changes), len(result.suggestions), heavy, time.perf_counter() - start)\n"
     )
-    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout.split()
+    output = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout.split()
     assert output[:3] == ["1000", "500", "[]"]  # per table: drop c3 + add c3x, suggested as a rename
 
 
@@ -378,11 +380,14 @@ def test_diff_of_two_snapshot_files_imports_no_sqlalchemy(tmp_path: Path) -> Non
 def test_equal_columns_of_different_tables_are_one_object() -> None:
     metadata = sa.MetaData()
     for name in ("a", "b"):
-        sa.Table(name, metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("code", sa.String(9)))
+        sa.Table(
+            name, metadata, sa.Column("id", sa.Integer, primary_key=True), sa.Column("code", sa.String(9))
+        )
     first, second = snapshot_from_metadata(metadata).tables
     assert first.columns[1] is second.columns[1]  # same name, type and options
-    assert load_snapshot_text(dump_snapshot(snapshot_from_metadata(metadata))).tables[0].columns[1] is (
-        first.columns[1]
+    assert (
+        load_snapshot_text(dump_snapshot(snapshot_from_metadata(metadata))).tables[0].columns[1]
+        is (first.columns[1])
     )
 
 
