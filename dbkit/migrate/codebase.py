@@ -126,13 +126,17 @@ class HandWrittenTable:
         """Column name → attribute name on the mapped class (they differ in ``name = Column("nm")``)."""
         if not self.classes:
             return {column.name: column.key for column in self.table.columns}
-        mapper = sa.inspect(self.classes[0])
-        found: dict[str, str] = {}
-        for prop in mapper.column_attrs:
-            for column in prop.columns:
-                if isinstance(column, sa.Column) and column.table is self.table:
-                    found.setdefault(column.name, prop.key)
-        return found
+        return column_attribute_names(sa.inspect(self.classes[0]), self.table)
+
+
+def column_attribute_names(mapper: sa.orm.Mapper[Any], table: sa.Table) -> dict[str, str]:
+    """Column name → the mapped attribute holding it, for ``table``'s columns (``name = Column("nm")``)."""
+    found: dict[str, str] = {}
+    for prop in mapper.column_attrs:
+        for column in prop.columns:
+            if isinstance(column, sa.Column) and column.table is table:
+                found.setdefault(column.name, prop.key)
+    return found
 
 
 @dataclass(frozen=True)

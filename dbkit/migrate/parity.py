@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from dbkit.migrate.codebase import Codebase, GeneratedModel, HandWrittenTable
+from dbkit.migrate.codebase import Codebase, GeneratedModel, HandWrittenTable, column_attribute_names
 from dbkit.migrate.compare import Change, CompareOptions, Op, diff_tables, match_items
 from dbkit.migrate.schema import TableSnapshot
 from dbkit.migrate.snapshot import snapshot_of_table, sql_of
@@ -176,20 +176,19 @@ def orm_differences(hand: HandWrittenTable, generated: GeneratedModel) -> list[D
     """Python-side behaviour: defaults, onupdate, attribute names, relationships, validators."""
     hand_class, generated_class = hand.mapped_class, generated.generated
     table = hand.name
-    found: list[Difference] = []
     generated_table = generated.table
-    assert generated_table is not None
-    found.extend(_python_default_differences(table, hand.table, generated_table))
+    assert generated_table is not None and generated_class is not None
+    found = _python_default_differences(table, hand.table, generated_table)
     if hand_class is None:
         return found
-    hand_attributes = hand.column_attributes
-    generated_attributes = _column_attributes(generated_class)
-    for column, attribute in sorted(hand_attributes.items()):
+    hand_mapper, generated_mapper = sa.inspect(hand_class), sa.inspect(generated_class)
+    generated_attributes = column_attribute_names(generated_mapper, generated_table)
+    for column, attribute in sorted(column_attribute_names(hand_mapper, hand.table).items()):
         other = generated_attributes.get(column)
         if other is not None and other != attribute:
             found.append(Difference("attribute_name", f"{table}.{column}", "orm", attribute, other))
-    found.extend(_relationship_differences(table, hand_class, generated_class))
-    mine, theirs = _validated_attributes(hand_class), _validated_attributes(generated_class)
+    found.extend(_relationship_differences(table, hand_mapper, generated_mapper))
+    mine, theirs = set(hand_mapper.validators), set(generated_mapper.validators)
     if mine != theirs:
         found.append(Difference("validators", table, "orm", sorted(mine), sorted(theirs)))
     return found
@@ -225,29 +224,17 @@ def _describe_default(default: Any) -> Any:
     return argument.value if hasattr(argument, "value") and not isinstance(argument, str) else argument
 
 
-def _column_attributes(mapped: type | None) -> dict[str, str]:
-    if mapped is None:
-        return {}
-    found: dict[str, str] = {}
-    for prop in sa.inspect(mapped).column_attrs:
-        for column in prop.columns:
-            if isinstance(column, sa.Column):
-                found.setdefault(column.name, prop.key)
-    return found
-
-
-def _relationships(mapped: type | None) -> dict[str, str]:
+def _relationships(mapper: sa.orm.Mapper[Any]) -> dict[str, str]:
     """Relationship name → target table (backrefs included, once mappers are configured)."""
-    if mapped is None:
-        return {}
-    mapper = sa.inspect(mapped)
     mapper.registry.configure()
     return {name: rel.mapper.local_table.name for name, rel in mapper.relationships.items()}
 
 
-def _relationship_differences(table: str, hand_class: type, generated_class: type | None) -> list[Difference]:
+def _relationship_differences(
+    table: str, hand: sa.orm.Mapper[Any], generated: sa.orm.Mapper[Any]
+) -> list[Difference]:
     try:
-        mine, theirs = _relationships(hand_class), _relationships(generated_class)
+        mine, theirs = _relationships(hand), _relationships(generated)
     except sa.exc.SQLAlchemyError as exc:  # reported by the loader already; parity still runs
         return [Difference("relationships", table, "orm", f"cannot configure: {exc}", None)]
     found = []
@@ -257,12 +244,6 @@ def _relationship_differences(table: str, hand_class: type, generated_class: typ
                 Difference("relationship", f"{table}.{name}", "orm", mine.get(name), theirs.get(name))
             )
     return found
-
-
-def _validated_attributes(mapped: type | None) -> set[str]:
-    if mapped is None:
-        return set()
-    return set(sa.inspect(mapped).validators.keys())
 
 
 # -- the report ----------------------------------------------------------------------------------------

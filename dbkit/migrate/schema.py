@@ -539,6 +539,7 @@ class IndexSnapshot:
         return (self.columns,)
 
 
+@_fills_dict_directly
 @dataclass(frozen=True)
 class TableSnapshot:
     """One table. ``model`` names the class that defines it (for messages; never a difference)."""

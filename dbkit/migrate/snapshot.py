@@ -109,7 +109,9 @@ def _table_from_sqlalchemy(table: sa.Table, notes: Any, model: str | None) -> Ta
         if isinstance(constraint, sa.ForeignKeyConstraint):
             foreign_keys.append(_foreign_key_from_sqlalchemy(constraint))
         elif isinstance(constraint, sa.UniqueConstraint):
-            uniques.append(UniqueSnapshot(_name(constraint.name), tuple(c.name for c in constraint.columns)))
+            uniques.append(
+                UniqueSnapshot(_name(constraint.name), tuple([c.name for c in constraint.columns]))
+            )
         elif isinstance(constraint, sa.CheckConstraint) and not _is_type_check(constraint):
             checks.append(
                 CheckSnapshot(_name(constraint.name), normalize_sql(sql_of(constraint.sqltext)) or "")
@@ -118,7 +120,7 @@ def _table_from_sqlalchemy(table: sa.Table, notes: Any, model: str | None) -> Ta
     return _assemble_table(
         name=table.name,
         columns=columns,
-        primary_key=PrimaryKeySnapshot(_name(pk.name), tuple(c.name for c in pk.columns))
+        primary_key=PrimaryKeySnapshot(_name(pk.name), tuple([c.name for c in pk.columns]))
         if pk.columns
         else None,
         foreign_keys=foreign_keys,
@@ -133,14 +135,19 @@ def _table_from_sqlalchemy(table: sa.Table, notes: Any, model: str | None) -> Ta
 
 def _foreign_key_from_sqlalchemy(constraint: sa.ForeignKeyConstraint) -> ForeignKeySnapshot:
     """Read the target from the FK's spec (``users.id``), so a target in another MetaData works."""
-    targets = [element.target_fullname.rsplit(".", 2)[-2:] for element in constraint.elements]
+    columns, referred_tables, referred_columns = [], [], []
+    for element in constraint.elements:
+        columns.append(element.parent.name)
+        referred_table, referred_column = element.target_fullname.rsplit(".", 2)[-2:]
+        referred_tables.append(referred_table)
+        referred_columns.append(referred_column)
     return ForeignKeySnapshot(
-        name=_name(constraint.name),
-        columns=tuple(element.parent.name for element in constraint.elements),
-        referred_table=targets[0][0],
-        referred_columns=tuple(column for _table, column in targets),
-        ondelete=_referential_action(constraint.ondelete),
-        onupdate=_referential_action(constraint.onupdate),
+        _name(constraint.name),
+        tuple(columns),
+        referred_tables[0],
+        tuple(referred_columns),
+        _referential_action(constraint.ondelete),
+        _referential_action(constraint.onupdate),
     )
 
 
@@ -215,9 +222,7 @@ def _compiled(clause: Any) -> str:
 
 def _argumentless_function(clause: Any) -> tuple[Any, ...] | None:
     """What an argument-less SQL function's text depends on: its class, name and package names."""
-    from sqlalchemy.sql.functions import FunctionElement
-
-    if isinstance(clause, FunctionElement) and not clause.clauses.clauses:
+    if isinstance(clause, _function_element()) and not clause.clauses.clauses:
         return (type(clause), getattr(clause, "name", None), tuple(getattr(clause, "packagenames", ())))
     return None
 
@@ -228,6 +233,13 @@ _SQL_TEXT: dict[int, tuple[Any, str]] = {}
 _SQL_TEXT_LIMIT = 4096
 #: SQL text of argument-less functions by shape (few distinct ones: no bound needed beyond that).
 _SQL_BY_SHAPE: dict[tuple[Any, ...], str] = {}
+
+
+@lru_cache(maxsize=1)
+def _function_element() -> type:
+    from sqlalchemy.sql.functions import FunctionElement
+
+    return FunctionElement
 
 
 @lru_cache(maxsize=1)
