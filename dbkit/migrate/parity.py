@@ -196,26 +196,34 @@ def orm_differences(hand: HandWrittenTable, generated: GeneratedModel) -> list[D
 
 def _python_default_differences(table: str, hand: sa.Table, generated: sa.Table) -> list[Difference]:
     """``default``/``onupdate`` of the columns both tables have, where either side sets one."""
+    mine, theirs = _columns_with_python_defaults(hand), _columns_with_python_defaults(generated)
     found: list[Difference] = []
-    candidates = {c.name for c in hand.columns if c.default is not None or c.onupdate is not None}
-    candidates.update(c.name for c in generated.columns if c.default is not None or c.onupdate is not None)
-    for name in candidates:  # most columns have neither: only these are looked up
-        column, other = hand.c.get(name), generated.c.get(name)
+    for name in mine.keys() | theirs.keys():  # most columns have neither: only these are looked up
+        column, other = mine.get(name), theirs.get(name)
+        column = hand.c.get(name) if column is None else column
+        other = generated.c.get(name) if other is None else other
         if column is None or other is None:
             continue
-        for kind, mine, theirs in (
-            ("python_default", column.default, other.default),
-            ("onupdate", column.onupdate, other.onupdate),
-        ):
-            mine, theirs = _describe_default(mine), _describe_default(theirs)
-            if mine != theirs:
-                found.append(Difference(kind, f"{table}.{name}", "orm", mine, theirs))
+        for kind, attribute in _PYTHON_DEFAULT_KINDS:
+            described = _describe_default(getattr(column, attribute))
+            other_described = _describe_default(getattr(other, attribute))
+            if described != other_described:
+                found.append(Difference(kind, f"{table}.{name}", "orm", described, other_described))
     return found
+
+
+_PYTHON_DEFAULT_KINDS = (("python_default", "default"), ("onupdate", "onupdate"))
+
+
+def _columns_with_python_defaults(table: sa.Table) -> dict[str, sa.Column[Any]]:
+    return {c.name: c for c in table.columns if c.default is not None or c.onupdate is not None}
 
 
 def _describe_default(default: Any) -> Any:
     if default is None:
         return None
+    if getattr(default, "is_callable", False):
+        return "callable"
     argument = getattr(default, "arg", default)
     if callable(argument) or getattr(default, "is_callable", False):
         return "callable"
