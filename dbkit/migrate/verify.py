@@ -75,6 +75,15 @@ class TableCopy:
 Rows = dict[str, TableCopy]  # table → the copy of its rows
 
 
+@dataclass(frozen=True)
+class LiveTable:
+    """A table of the scratch database as it is now: its column names and primary key."""
+
+    name: str
+    columns: tuple[str, ...]
+    key: tuple[str, ...]
+
+
 @dataclass
 class VerifyStep:
     """One revision applied in one direction, and what it did to the rows."""
@@ -161,7 +170,7 @@ def verify(
         )
         engine = sa.create_engine(scratch_url, poolclass=sa.pool.NullPool)
         if engine.dialect.name == "sqlite":
-            sa.event.listen(engine, "connect", _enforce_sqlite_foreign_keys)  # as applications run it
+            sa.event.listen(engine, "connect", _configure_sqlite_scratch)
         try:
             _run_steps(versions_dir, engine, history.revisions, report)
         finally:
@@ -312,10 +321,17 @@ def _current_revision(connection: sa.Connection) -> str | None:
     return heads[0] if heads else None
 
 
-def _enforce_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
+def _configure_sqlite_scratch(dbapi_connection: Any, _record: Any) -> None:
+    """Foreign keys enforced, as applications run SQLite; no fsync and an in-memory journal,
+    because the scratch copy is thrown away (a crash loses nothing but the copy)."""
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
+    for pragma in SCRATCH_SQLITE_PRAGMAS:
+        cursor.execute(f"PRAGMA {pragma}")
     cursor.close()
+
+
+#: Run on every connection to an SQLite scratch copy (see :func:`_configure_sqlite_scratch`).
+SCRATCH_SQLITE_PRAGMAS = ("foreign_keys=ON", "synchronous=OFF", "journal_mode=MEMORY")
 
 
 # -- scratch databases ------------------------------------------------------------------------------
@@ -353,6 +369,8 @@ def _sqlite_copy(database: str | None) -> Iterator[tuple[str, str]]:
             source = sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)  # read-only: never writes it
             target = sqlite3.connect(scratch)
             try:
+                for pragma in SCRATCH_SQLITE_PRAGMAS:  # the copy needs no fsync either
+                    target.execute(f"PRAGMA {pragma}")
                 source.backup(target)
             finally:
                 target.close()
@@ -418,6 +436,8 @@ class RowStore:
             self._directory = tempfile.TemporaryDirectory(prefix="dbkit-verify-rows-")
             side = str(Path(self._directory.name) / "rows.sqlite3")
             self.connection.exec_driver_sql(f"ATTACH DATABASE ? AS {self.SIDE}", (side,))
+            for pragma in ("synchronous=OFF", "journal_mode=OFF"):  # copies only: never needs a rollback
+                self.connection.exec_driver_sql(f"PRAGMA {self.SIDE}.{pragma}")
         else:
             self.connection.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {self.SIDE}")
         self.connection.commit()
@@ -435,14 +455,34 @@ class RowStore:
             if self._directory is not None:
                 self._directory.cleanup()
 
-    def _live_tables(self) -> list[sa.Table]:
+    def _table_names(self) -> list[str]:
         import sqlalchemy as sa
 
-        metadata = sa.MetaData()
         assert self.connection is not None
-        metadata.reflect(self.connection)
+        names = sorted(n for n in sa.inspect(self.connection).get_table_names() if n != "alembic_version")
         self.connection.commit()
-        return [table for table in metadata.sorted_tables if table.name != "alembic_version"]
+        return names
+
+    def _live_tables(self) -> dict[str, LiveTable]:
+        """Each table's columns and key: all a copy or a comparison needs (no full reflection)."""
+        import sqlalchemy as sa
+
+        assert self.connection is not None
+        inspector = sa.inspect(self.connection)
+        names = sorted(n for n in inspector.get_table_names() if n != "alembic_version")
+        if not names:
+            return {}
+        columns = {key[1]: value for key, value in inspector.get_multi_columns(filter_names=names).items()}
+        keys = {key[1]: value for key, value in inspector.get_multi_pk_constraint(filter_names=names).items()}
+        self.connection.commit()
+        return {
+            name: LiveTable(
+                name,
+                tuple(column["name"] for column in columns.get(name, ())),
+                tuple(keys.get(name, {}).get("constrained_columns") or ()),
+            )
+            for name in names
+        }
 
     def _scalar(self, sql: str) -> Any:
         assert self.connection is not None
@@ -456,14 +496,14 @@ class RowStore:
 
     def counts(self) -> dict[str, int]:
         return {
-            t.name: self._scalar(f"SELECT count(*) FROM {self._quoted(t.name)}") for t in self._live_tables()
+            name: self._scalar(f"SELECT count(*) FROM {self._quoted(name)}") for name in self._table_names()
         }
 
     def capture(self) -> Rows:
         """Copy every table now; the copies are what the next step must preserve."""
         self._captures += 1
         captured: Rows = {}
-        for index, table in enumerate(self._live_tables()):
+        for index, table in enumerate(self._live_tables().values()):
             copy = f"c{self._captures}_{index}"
             assert self.connection is not None
             self.connection.exec_driver_sql(
@@ -471,15 +511,12 @@ class RowStore:
             )
             self.connection.commit()
             count = self._scalar(f"SELECT count(*) FROM {self.SIDE}.{copy}")
-            key = tuple(column.name for column in table.primary_key.columns)
-            captured[table.name] = TableCopy(
-                table.name, copy, tuple(c.name for c in table.columns), key, count
-            )
+            captured[table.name] = TableCopy(table.name, copy, table.columns, table.key, count)
         return captured
 
     def compare(self, before: Rows, renames: _Renames) -> list[str]:
         """Counts per table, and the values of every column kept on both sides (through renames)."""
-        live = {table.name: table for table in self._live_tables()}
+        live = self._live_tables()
         problems: list[str] = []
         for name, copy in before.items():
             new_name = renames.tables.get(name, name)
@@ -491,50 +528,65 @@ class RowStore:
                 problems.append(f"{new_name}: {copy.count} rows before, {count} after")
                 continue
             column_map = renames.columns.get(new_name, {})
-            pairs = [(c, column_map.get(c, c)) for c in copy.columns if column_map.get(c, c) in table.c]
+            pairs = [(c, column_map.get(c, c)) for c in copy.columns if column_map.get(c, c) in table.columns]
             if pairs and not self._same_values(copy, new_name, pairs):
                 problems.extend(self._name_differences(copy, table, column_map, pairs))
         return problems
 
     def _same_values(self, copy: TableCopy, table: str, pairs: list[tuple[str, str]]) -> bool:
-        """Whether every copied row is in the table with the same values (counts are already equal)."""
+        """Whether every copied row is in the table with the same values (counts are already equal).
+
+        On SQLite rows are first matched by position (the copy's rowid against the table's: a table
+        Alembic rebuilt or left alone keeps its order), one B-tree probe a row; only when that finds
+        a difference are they matched by primary key (or, without one, as sets with ``EXCEPT``).
+        Finding nothing either way proves it: matched rows are distinct and the counts are equal.
+        """
         renamed = dict(pairs)
+        queries = [self._join_query(copy, table, pairs, None)] if self.sqlite else []
         if copy.key and all(k in renamed for k in copy.key):
-            sql = self._join_query(copy, table, pairs, [(k, renamed[k]) for k in copy.key])
+            queries.append(self._join_query(copy, table, pairs, [(k, renamed[k]) for k in copy.key]))
         else:  # no key to match rows by: compare them as sets
             before = ", ".join(self._quoted(old) for old, _new in pairs)
             after = ", ".join(self._quoted(new) for _old, new in pairs)
-            sql = (
-                f"SELECT count(*) FROM (SELECT {before} FROM {self.SIDE}.{copy.copy} "
-                f"EXCEPT SELECT {after} FROM {self._quoted(table)}) AS dbkit_missing"
+            queries.append(
+                f"SELECT EXISTS (SELECT {before} FROM {self.SIDE}.{copy.copy} "
+                f"EXCEPT SELECT {after} FROM {self._quoted(table)})"
             )
+        return any(self._finds_nothing(sql) for sql in queries)
+
+    def _finds_nothing(self, sql: str) -> bool:
         import sqlalchemy as sa
 
         try:
             return self._scalar(sql) == 0
-        except (
-            sa.exc.DBAPIError
-        ):  # types the database cannot compare (json, a changed type): compare in Python
+        except sa.exc.DBAPIError:  # no rowid, or types the database cannot compare: the next way
             assert self.connection is not None
             self.connection.rollback()
             return False
 
     def _join_query(
-        self, copy: TableCopy, table: str, pairs: list[tuple[str, str]], keys: list[tuple[str, str]]
+        self,
+        copy: TableCopy,
+        table: str,
+        pairs: list[tuple[str, str]],
+        keys: list[tuple[str, str]] | None,
     ) -> str:
-        """Rows matched by primary key through the table's own index (a set ``EXCEPT`` sorts both sides)."""
+        """Whether a copied row has no equal row in ``table``, matched by key columns (``None``: rowid)."""
         differs = "IS NOT" if self.sqlite else "IS DISTINCT FROM"  # both treat NULL as a value
         q = self._quoted
-        on = " AND ".join(f"a.{q(new)} = b.{q(old)}" for old, new in keys)
-        unmatched = f"a.{q(keys[0][1])} IS NULL"
+        if keys is None:
+            on, unmatched = "a.rowid = b.rowid", "a.rowid IS NULL"
+        else:
+            on = " AND ".join(f"a.{q(new)} = b.{q(old)}" for old, new in keys)
+            unmatched = f"a.{q(keys[0][1])} IS NULL"
         changed = " OR ".join(f"b.{q(old)} {differs} a.{q(new)}" for old, new in pairs)
         return (
-            f"SELECT count(*) FROM {self.SIDE}.{copy.copy} AS b LEFT JOIN {q(table)} AS a ON {on} "
-            f"WHERE {unmatched} OR {changed}"
+            f"SELECT EXISTS (SELECT 1 FROM {self.SIDE}.{copy.copy} AS b LEFT JOIN {q(table)} AS a ON {on} "
+            f"WHERE {unmatched} OR {changed})"
         )
 
     def _name_differences(
-        self, copy: TableCopy, table: sa.Table, column_map: dict[str, str], pairs: list[tuple[str, str]]
+        self, copy: TableCopy, table: LiveTable, column_map: dict[str, str], pairs: list[tuple[str, str]]
     ) -> list[str]:
         old_columns = [old for old, _new in pairs]
         before = self._read(f"{self.SIDE}.{copy.copy}", old_columns, copy.key)

@@ -133,3 +133,67 @@ def test_verify_names_a_value_a_revision_changed(
     assert any(
         "documents.title: row 2 was 'title-2', now 'changed'" in problem for problem in report.problems
     )
+
+
+# -- matching rows on SQLite: by position first, by key (or as sets) when positions moved -------------
+def _store_around(tmp_path: Path, create: str, rows: str, rebuild: list[str]) -> list[str]:
+    """Capture ``t`` after ``rows``, run ``rebuild``, and return what the row comparison reports."""
+    from dbkit.migrate.verify import RowStore, _Renames
+
+    tmp_path.mkdir(exist_ok=True)
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'rows.sqlite3'}")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(create)
+        connection.exec_driver_sql(rows)
+    try:
+        with RowStore(engine) as store:
+            before = store.capture()
+            with engine.begin() as connection:
+                for statement in rebuild:
+                    connection.exec_driver_sql(statement)
+            return store.compare(before, _Renames())
+    finally:
+        engine.dispose()
+
+
+REVERSED = [
+    "CREATE TABLE t2 AS SELECT * FROM t ORDER BY id DESC",
+    "DROP TABLE t",
+    "ALTER TABLE t2 RENAME TO t",
+]
+
+
+def test_rows_whose_positions_moved_are_matched_by_key(tmp_path: Path) -> None:
+    problems = _store_around(
+        tmp_path,
+        "CREATE TABLE t (id TEXT PRIMARY KEY, v INTEGER)",
+        "INSERT INTO t VALUES ('a', 1), ('b', 2), ('c', 3)",
+        REVERSED,
+    )
+    assert problems == []
+
+
+def test_a_changed_value_is_found_even_when_positions_moved(tmp_path: Path) -> None:
+    problems = _store_around(
+        tmp_path,
+        "CREATE TABLE t (id TEXT PRIMARY KEY, v INTEGER)",
+        "INSERT INTO t VALUES ('a', 1), ('b', 2), ('c', 3)",
+        [*REVERSED, "UPDATE t SET v = 20 WHERE id = 'b'"],
+    )
+    assert problems == ["t.v: row b was 2, now 20"]
+
+
+def test_a_table_without_rowid_is_matched_by_key(tmp_path: Path) -> None:
+    problems = _store_around(
+        tmp_path,
+        "CREATE TABLE t (id TEXT PRIMARY KEY, v INTEGER) WITHOUT ROWID",
+        "INSERT INTO t VALUES ('a', 1), ('b', 2)",
+        ["UPDATE t SET v = 5 WHERE id = 'a'"],
+    )
+    assert problems == ["t.v: row a was 1, now 5"]
+
+
+def test_rows_of_a_table_without_key_are_matched_as_sets(tmp_path: Path) -> None:
+    create, rows = "CREATE TABLE t (id INTEGER, v TEXT)", "INSERT INTO t VALUES (1, 'x'), (2, 'y')"
+    assert _store_around(tmp_path, create, rows, REVERSED) == []
+    assert _store_around(tmp_path / "changed", create, rows, ["UPDATE t SET v = 'z' WHERE id = 2"]) != []
