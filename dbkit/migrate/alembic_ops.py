@@ -22,6 +22,7 @@ from dbkit.migrate.renderers import (
     DropEnumTypeIfUnusedOp,
     DropEnumValueOp,
     EnsureEnumTypeOp,
+    RenameConstraintsOp,
     RenameTable,
     rename_column,
     reverse_operation,
@@ -75,7 +76,11 @@ class OperationBuilder:
         created = [self.new_tables[c.table] for c in changes if c.op == Op.ADD_TABLE]
         self.cycle_keys = creation_order(created)[1]
         operations: list[ops.MigrateOperation] = []
-        for change in changes:
+        for group in _renames_of_one_table_together(changes):
+            if group[0].op == Op.RENAME_CONSTRAINT:
+                operations.append(self.rename_constraints(group))
+                continue
+            change = group[0]
             for operation in self._dispatch[Op(change.op)](change):
                 if isinstance(operation, ops.ModifyTableOps):
                     for child in operation.ops:
@@ -118,6 +123,17 @@ class OperationBuilder:
 
     def rename_table(self, change: Change) -> list[ops.MigrateOperation]:
         return [RenameTable(change.detail["old"], change.detail["new"])]
+
+    def rename_constraints(self, changes: Sequence[Change]) -> ops.MigrateOperation:
+        """One operation for a table's renamed names: SQLite rebuilds the table once for all of them."""
+        renames = [
+            {key: value for key, value in change.detail.items() if value is not None} for change in changes
+        ]
+        operation = RenameConstraintsOp(changes[0].table or "", renames)
+        names = ", ".join(f"{change.detail['old']} → {change.detail['new']}" for change in changes)
+        return with_reason(
+            operation, f"{Op.RENAME_CONSTRAINT} {changes[0].table}: {names} [{changes[0].risk}]"
+        )
 
     def table_comment(self, change: Change) -> list[ops.MigrateOperation]:
         old, new = change.detail.get("old"), change.detail.get("new")
@@ -307,6 +323,23 @@ def _find_constraint(table: sa.Table, change: Change) -> sa.Constraint:
         f"{change.target}: the {kind.replace('_', ' ')} constraint {described.get('name')!r} cannot be found "
         "in the snapshot; give it a name."
     )
+
+
+def _renames_of_one_table_together(changes: Sequence[Change]) -> list[list[Change]]:
+    """Each change alone, except consecutive constraint renames of one table, which go together."""
+    groups: list[list[Change]] = []
+    for change in changes:
+        previous = groups[-1][0] if groups else None
+        if (
+            change.op == Op.RENAME_CONSTRAINT
+            and previous is not None
+            and previous.op == Op.RENAME_CONSTRAINT
+            and previous.table == change.table
+        ):
+            groups[-1].append(change)
+        else:
+            groups.append([change])
+    return groups
 
 
 def _enum_types_created_apart(columns: Iterable[sa.Column[Any]]) -> list[tuple[str, list[str]]]:

@@ -38,15 +38,15 @@ from alembic.operations import ops
 from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
 
-from dbkit.migrate.compare import Change, Op
+from dbkit.migrate.compare import Op
 from dbkit.migrate.renderers import (
     AddEnumValueOp,
     DropEnumTypeIfUnusedOp,
     DropEnumValueOp,
+    RenameConstraintsOp,
     annotate,
     reverse_upgrade_ops,
 )
-from dbkit.migrate.schema import as_plain_dict
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -54,14 +54,14 @@ if TYPE_CHECKING:
 
     from dbkit.migrate.hints import HintedDiff, MigrationHints, ResolvedRenames
     from dbkit.migrate.lint import BackfillPlan
-    from dbkit.migrate.schema import Snapshot, TableSnapshot
+    from dbkit.migrate.schema import Snapshot
 
 #: The name to list in ``autogenerate_plugins`` (opt-in: Alembic's default ``alembic.autogenerate.*`` excludes it).
 PLUGIN_NAME = "dbkit.autogenerate"
 ALEMBIC_DEFAULT_PLUGINS = ("alembic.autogenerate.*",)
 #: What a revision using dbkit's own operations imports (it registers ``op.add_enum_value``...).
 RENDERERS_IMPORT = "import dbkit.migrate.renderers  # registers op.add_enum_value / op.drop_enum_value"
-_DBKIT_OPERATIONS = (AddEnumValueOp, DropEnumValueOp, DropEnumTypeIfUnusedOp)
+_DBKIT_OPERATIONS = (AddEnumValueOp, DropEnumValueOp, DropEnumTypeIfUnusedOp, RenameConstraintsOp)
 _BACKFILL_STRATEGIES = ("temporary_default", "nullable_then_backfill")
 
 RevisionDirectivesHook = Callable[[Any, Any, list[Any]], None]
@@ -279,9 +279,7 @@ class _HintedTables:
         new_names = {renames.tables.get(name, name) for name in tables}
         tables |= {old_name for old_name, new_name in renames.tables.items() if new_name in new_names}
         renamed_old = rename_in_snapshot(old, renames)
-        changes = [change for change in hinted.changes if change.table in new_names]
-        for name in sorted(new_names & set(renamed_old.table_map) & set(new.table_map)):
-            changes += _names_to_align(renamed_old.table_map[name], new.table_map[name])
+        changes = [change for change in hinted.changes if change.table in new_names]  # names follow renames
         builder = OperationBuilder(renamed_old, new, plans)
         is_rename = {Op.RENAME_TABLE, Op.RENAME_COLUMN}
         return cls(
@@ -396,28 +394,6 @@ def _referring_tables(old: Snapshot, renames: ResolvedRenames, emitted: _Alembic
             ):
                 found.add(renames.tables.get(table.name, table.name))
     return found & emitted.touched_tables
-
-
-def _names_to_align(old: TableSnapshot, new: TableSnapshot) -> list[Change]:
-    """Indexes and unique constraints a rename carried along under names the models no longer
-    use (``ix_teams_name`` on ``squads``): dropped and re-created under the models' names, since
-    Alembic compares them by name and would report them at every later autogenerate."""
-    changes: list[Change] = []
-    pairs = (
-        (old.indexes, new.indexes, Op.DROP_INDEX, Op.ADD_INDEX),
-        (old.unique_constraints, new.unique_constraints, Op.DROP_UNIQUE, Op.ADD_UNIQUE),
-    )
-    for old_items, new_items, drop, add in pairs:
-        before_by_key = {item.match_key: item for item in old_items}
-        for item in new_items:
-            before = before_by_key.get(item.match_key)
-            if before is None or not before.name or not item.name or before.name == item.name:
-                continue
-            if getattr(before, "unique", False) != getattr(item, "unique", False):
-                continue
-            changes.append(Change.make(drop, new.name, old=as_plain_dict(before)))
-            changes.append(Change.make(add, new.name, new=as_plain_dict(item)))
-    return changes
 
 
 def _uses_dbkit_operations(container: ops.OpContainer) -> bool:

@@ -58,6 +58,7 @@ class Op(StrEnum):
     ADD_COLUMN = "add_column"
     DROP_COLUMN = "drop_column"
     RENAME_COLUMN = "rename_column"
+    RENAME_CONSTRAINT = "rename_constraint"
     ALTER_COLUMN = "alter_column"
     ALTER_PRIMARY_KEY = "alter_primary_key"
     ADD_INDEX = "add_index"
@@ -296,6 +297,39 @@ def _constraint_changes(
     return changes
 
 
+def name_alignments(old: TableSnapshot, new: TableSnapshot) -> list[Change]:
+    """Constraints and indexes equal but for their names, renamed to the models' names.
+
+    A table or column rename leaves derived names behind (``pk_users`` on ``people``,
+    ``ix_people_fullname`` after ``fullname`` became ``full_name``); a later revision that drops
+    or alters one by its model name would not find it. Only named pairs are renamed: a name the
+    database chose is unknown to a snapshot of the models.
+    """
+    changes: list[Change] = []
+    if old.primary_key and new.primary_key and old.primary_key.columns == new.primary_key.columns:
+        changes.extend(_rename_change(new.name, "primary_key", old.primary_key, new.primary_key))
+    kinds: list[tuple[str, Sequence[Any], Sequence[Any], Callable[[Any], Any]]] = [
+        ("foreign_key", old.foreign_keys, new.foreign_keys, lambda fk: fk.match_key),
+        ("unique", old.unique_constraints, new.unique_constraints, lambda uq: uq.match_key),
+        ("check", old.check_constraints, new.check_constraints, lambda ck: ck.sqltext),
+        ("index", old.indexes, new.indexes, lambda ix: ix.match_key),
+    ]
+    for kind, old_items, new_items, key in kinds:
+        for before, after in match_items(old_items, new_items, key)[2]:
+            if _renamed(before, after.name) == after:  # nothing but the name differs
+                changes.extend(_rename_change(new.name, kind, before, after))
+    return changes
+
+
+def _rename_change(table: str, kind: str, before: Any, after: Any) -> list[Change]:
+    if not before.name or not after.name or before.name == after.name:
+        return []
+    definition = {key: value for key, value in as_plain_dict(after).items() if key != "name"}
+    return [
+        Change.make(Op.RENAME_CONSTRAINT, table, kind=kind, old=before.name, new=after.name, **definition)
+    ]
+
+
 def _renamed(item: Any, name: str | None) -> Any:
     return replace(item, name=name)
 
@@ -390,6 +424,7 @@ _IN_TABLE_PHASE = 4
 #: dropped columns, column work, and finally constraints over the new columns.
 _IN_TABLE_ORDER: tuple[Op, ...] = (
     Op.RENAME_COLUMN,
+    Op.RENAME_CONSTRAINT,
     Op.DROP_INDEX,
     Op.DROP_UNIQUE,
     Op.DROP_CHECK,

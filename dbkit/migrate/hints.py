@@ -34,7 +34,14 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from dbkit.errors import DbkitError
-from dbkit.migrate.compare import Change, CompareOptions, Op, diff_snapshots, order_changes
+from dbkit.migrate.compare import (
+    Change,
+    CompareOptions,
+    Op,
+    diff_snapshots,
+    name_alignments,
+    order_changes,
+)
 from dbkit.migrate.lint import Verdict, lint_changes
 from dbkit.migrate.schema import Snapshot, TableSnapshot
 
@@ -545,8 +552,20 @@ def apply_hints(
         )
         for (table, old_column), new_column in renames.columns.items()
     ]
+    rename_changes += _derived_name_renames(old, renamed_old, new)
     ordered = order_changes([*rename_changes, *changes], renamed_old, new)
     return HintedDiff(tuple(ordered), tuple(suggest_renames(ordered, old, new)), hints)
+
+
+def _derived_name_renames(old: Snapshot, renamed_old: Snapshot, new: Snapshot) -> list[Change]:
+    """Names the renames left behind, in every table they touched (renamed, with renamed columns,
+    or with foreign keys to either), renamed to the models' names."""
+    changes: list[Change] = []
+    for before, after in zip(old.tables, renamed_old.tables, strict=True):
+        target = new.table_map.get(after.name)
+        if target is not None and before != after:
+            changes.extend(name_alignments(after, target))
+    return changes
 
 
 __all__ = [

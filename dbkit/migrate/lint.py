@@ -44,6 +44,7 @@ _FIXED_RISK: dict[str, Risk] = {
     "rename_table": Risk.BACKWARD_INCOMPATIBLE,
     "drop_column": Risk.DESTRUCTIVE,
     "rename_column": Risk.BACKWARD_INCOMPATIBLE,
+    "rename_constraint": Risk.SAFE,
     "alter_primary_key": Risk.DATA_DEPENDENT,
     "drop_index": Risk.SAFE,
     "add_unique": Risk.DATA_DEPENDENT,

@@ -161,6 +161,173 @@ def _render_rename_table(context: AutogenContext, operation: ops.RenameTableOp) 
     return f"{prefix}rename_table({operation.table_name!r}, {operation.new_table_name!r}{schema})"
 
 
+# -- constraint and index names ----------------------------------------------------------------
+#: ``kind`` of a constraint rename → the ``type_`` Alembic's ``drop_constraint`` takes.
+_CONSTRAINT_TYPES = {
+    "primary_key": "primary",
+    "foreign_key": "foreignkey",
+    "unique": "unique",
+    "check": "check",
+}
+
+
+@Operations.register_operation("rename_constraints")
+class RenameConstraintsOp(ops.MigrateOperation):
+    """Give one table's constraints and indexes new names (Alembic has no such operation).
+
+    Each rename is ``{"kind", "old", "new"}`` plus the object's definition (``columns``,
+    ``referred_table``, ``sqltext``, ``unique``...), so SQLite can rebuild what it cannot rename.
+    PostgreSQL: ``ALTER INDEX ... RENAME`` / ``ALTER TABLE ... RENAME CONSTRAINT`` (nothing is
+    rebuilt or re-validated). SQLite: an index is dropped and re-created; constraints live in the
+    table's DDL, so the table is rebuilt once in batch mode with the new names.
+    """
+
+    def __init__(
+        self, table_name: str, renames: Sequence[dict[str, Any]], *, schema: str | None = None
+    ) -> None:
+        unknown = [r["kind"] for r in renames if r["kind"] != "index" and r["kind"] not in _CONSTRAINT_TYPES]
+        if unknown:
+            raise ValueError(f"rename_constraints on {table_name!r}: unknown kind(s) {unknown!r}.")
+        self.table_name = table_name
+        self.renames = [dict(rename) for rename in renames]
+        self.schema = schema
+
+    @classmethod
+    def rename_constraints(
+        cls,
+        operations: Operations,
+        table_name: str,
+        renames: Sequence[dict[str, Any]],
+        *,
+        schema: str | None = None,
+    ) -> None:
+        operations.invoke(cls(table_name, renames, schema=schema))
+
+    def reverse(self) -> RenameConstraintsOp:
+        swapped = [rename | {"old": rename["new"], "new": rename["old"]} for rename in self.renames]
+        return RenameConstraintsOp(self.table_name, swapped, schema=self.schema)
+
+
+@Operations.implementation_for(RenameConstraintsOp)
+def _rename_constraints(operations: Operations, operation: RenameConstraintsOp) -> None:
+    dialect = operations.get_context().dialect.name
+    if dialect == "postgresql":
+        for rename in operation.renames:
+            operations.execute(_postgresql_rename(operations, operation, rename))
+    elif dialect == "sqlite":
+        _rename_on_sqlite(operations, operation)
+    else:
+        raise MigrationRuntimeError(
+            f"Renaming constraints of {operation.table_name!r} is written for PostgreSQL and SQLite, "
+            f"not {dialect}; rename {[r['old'] for r in operation.renames]} by hand."
+        )
+
+
+def _postgresql_rename(operations: Operations, operation: RenameConstraintsOp, rename: dict[str, Any]) -> str:
+    preparer = operations.get_context().dialect.identifier_preparer
+    new_name = preparer.quote(rename["new"])
+    if rename["kind"] == "index":
+        return f"ALTER INDEX {_qualified(operations, rename['old'], operation.schema)} RENAME TO {new_name}"
+    table = _qualified(operations, operation.table_name, operation.schema)
+    return f"ALTER TABLE {table} RENAME CONSTRAINT {preparer.quote(rename['old'])} TO {new_name}"
+
+
+def _rename_on_sqlite(operations: Operations, operation: RenameConstraintsOp) -> None:
+    """Indexes dropped and re-created; constraints renamed in one batch rebuild of the table.
+
+    Names are checked against the live table first: a batch rebuild earlier in the migration
+    leaves SQLite's primary key unnamed (Alembic rebuilds it from the columns), and such a key is
+    simply given its new name.
+    """
+    table, schema = operation.table_name, operation.schema
+    live = None if operations.get_context().as_sql else _sqlite_names(operations, table, schema)
+    for rename in (r for r in operation.renames if r["kind"] == "index"):
+        _rename_sqlite_index(operations, table, schema, rename, live)
+    constraints = [r for r in operation.renames if r["kind"] != "index"]
+    if not constraints:
+        return
+    if live is None:
+        raise MigrationRuntimeError(
+            f"SQLite keeps {table!r}'s constraint names in its table definition, so renaming them rebuilds "
+            "the table from the live database: run this revision online, not as offline SQL."
+        )
+    steps = [(rename, rename["old"] in live) for rename in constraints if _sqlite_needs(rename, live)]
+    if not steps:
+        return
+    with (
+        sqlite_foreign_keys_suspended(operations),
+        operations.batch_alter_table(table, schema=schema, recreate="always") as batch,
+    ):
+        for rename, named in steps:
+            if named:
+                batch.drop_constraint(rename["old"], type_=_CONSTRAINT_TYPES[rename["kind"]])
+            _create_constraint(batch, rename)
+
+
+def _sqlite_names(operations: Operations, table: str, schema: str | None) -> set[str]:
+    import sqlalchemy as sa
+
+    inspector = sa.inspect(operations.get_bind())
+    names = {inspector.get_pk_constraint(table, schema=schema).get("name")}
+    for reflect in (
+        inspector.get_foreign_keys,
+        inspector.get_unique_constraints,
+        inspector.get_check_constraints,
+        inspector.get_indexes,
+    ):
+        names |= {item.get("name") for item in reflect(table, schema=schema)}
+    return {name for name in names if name}
+
+
+def _sqlite_needs(rename: dict[str, Any], live: set[str]) -> bool:
+    """Rename what carries the old name; name an unnamed primary key; leave other unnamed ones."""
+    if rename["new"] in live:
+        return False
+    return rename["old"] in live or rename["kind"] == "primary_key"
+
+
+def _rename_sqlite_index(
+    operations: Operations, table: str, schema: str | None, rename: dict[str, Any], live: set[str] | None
+) -> None:
+    import sqlalchemy as sa
+
+    if live is not None and rename["new"] in live:
+        return
+    if live is None or rename["old"] in live:
+        operations.drop_index(rename["old"], table_name=table, schema=schema)
+    columns = [sa.text(c) if rename.get("expressions") else c for c in rename["columns"]]
+    operations.create_index(rename["new"], table, columns, unique=bool(rename.get("unique")), schema=schema)
+
+
+def _create_constraint(batch: Any, rename: dict[str, Any]) -> None:
+    import sqlalchemy as sa
+
+    kind, name = rename["kind"], rename["new"]
+    if kind == "primary_key":
+        batch.create_primary_key(name, rename["columns"])
+    elif kind == "unique":
+        batch.create_unique_constraint(name, rename["columns"])
+    elif kind == "check":
+        batch.create_check_constraint(name, sa.text(rename["sqltext"]))
+    else:
+        batch.create_foreign_key(
+            name,
+            rename["referred_table"],
+            rename["columns"],
+            rename["referred_columns"],
+            ondelete=rename.get("ondelete"),
+            onupdate=rename.get("onupdate"),
+        )
+
+
+@renderers.dispatch_for(RenameConstraintsOp)
+def _render_rename_constraints(context: AutogenContext, operation: RenameConstraintsOp) -> str:
+    schema = f", schema={operation.schema!r}" if operation.schema else ""
+    prefix = context.opts["alembic_module_prefix"]
+    listed = "".join(f"    {rename!r},\n" for rename in operation.renames)  # one rename a line
+    return f"{prefix}rename_constraints({operation.table_name!r}, [\n{listed}]{schema})"
+
+
 # -- PostgreSQL enum members ------------------------------------------------------------------
 class _EnumValueOp(ops.MigrateOperation):
     """Shared shape: the enum type, the member, the full member list *with* it, and the columns using it.

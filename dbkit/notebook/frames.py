@@ -212,6 +212,8 @@ def describe_change(change: Change) -> str:
     op, detail = str(change.op), change.detail
     if op in ("rename_table", "rename_column"):
         return f"{detail['old']} → {detail['new']}"
+    if op == "rename_constraint":
+        return f"{detail['kind'].replace('_', ' ')} {detail['old']} → {detail['new']}"
     if op in ("add_column", "drop_column"):
         column = detail["new" if op == "add_column" else "old"]
         from dbkit.migrate.schema import TypeSpec

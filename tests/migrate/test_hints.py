@@ -117,9 +117,13 @@ def test_column_rename_hint_turns_drop_and_add_into_a_rename() -> None:
     ]
     assert [s.to_json()["op"] for s in unhinted.suggestions] == ["rename_column"]
     result = apply_hints(old, new)
-    # The index follows the column, as it does in the database: only its name differs, which is no change.
-    assert ops(result) == [("rename_column", "users", "full_name")]
+    # The index follows the column, as it does in the database, and takes the name the models give it.
+    assert ops(result) == [("rename_column", "users", "full_name"), ("rename_constraint", "users", None)]
     assert result.changes[0].detail == {"old": "fullname", "new": "full_name"}
+    assert (result.changes[1].detail["old"], result.changes[1].detail["new"]) == (
+        "ix_users_fullname",
+        "ix_users_full_name",
+    )
     assert result.changes[0].risk == Risk.BACKWARD_INCOMPATIBLE
     assert result.suggestions == ()
     assert result.message == "Renamed fullname to full_name"
@@ -147,9 +151,19 @@ def test_table_rename_hint_keeps_the_table_and_its_references() -> None:
         ["full_name"], notes={"table_renames": {"people": "users"}, "renames": {"fullname": "full_name"}}
     )
     result = apply_hints(old, new)
-    # documents.owner_id still references the same table: its FK is no change.
-    assert ops(result) == [("rename_table", "users", None), ("rename_column", "users", "full_name")]
+    # documents.owner_id still references the same table: its FK is no change. The names derived
+    # from the table and the column follow them.
+    assert ops(result) == [
+        ("rename_table", "users", None),
+        ("rename_column", "users", "full_name"),
+        ("rename_constraint", "users", None),
+        ("rename_constraint", "users", None),
+    ]
     assert result.changes[0].detail == {"old": "people", "new": "users"}
+    assert {(c.detail["old"], c.detail["new"]) for c in result.changes[2:]} == {
+        ("pk_people", "pk_users"),
+        ("ix_people_fullname", "ix_users_full_name"),
+    }
 
 
 def test_a_hint_applied_by_an_earlier_revision_is_satisfied() -> None:
