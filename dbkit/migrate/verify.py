@@ -6,6 +6,9 @@ a fresh scratch database is created and dropped. On the scratch database it seed
 representative rows into every table, runs each revision up one at a time checking row counts
 and the values of kept (or renamed) columns, checks the schema at head against the last
 recorded snapshot, then runs each revision down checking that schema and rows are back.
+
+An SQLite scratch copy runs without fsync and with an in-memory journal (it is thrown away, so
+durability buys nothing); rollbacks work as on the real file.
 """
 
 from __future__ import annotations
