@@ -18,10 +18,13 @@ from dbkit.migrate.alembic_env import metadata_from_snapshot
 from dbkit.migrate.compare import Change, Op
 from dbkit.migrate.lint import BackfillPlan, needs_backfill
 from dbkit.migrate.renderers import (
+    DISTINCT_PLACEHOLDER_KINDS,
     AddEnumValueOp,
     DropEnumTypeIfUnusedOp,
     DropEnumValueOp,
     EnsureEnumTypeOp,
+    FillDistinctPlaceholdersOp,
+    ReasonComment,
     RenameConstraintsOp,
     RenameTable,
     rename_column,
@@ -86,7 +89,7 @@ class OperationBuilder:
                     for child in operation.ops:
                         if not child.info.get("dbkit_reason"):
                             with_reason(child, describe(change))
-                else:
+                elif not operation.info.get("dbkit_reason"):
                     with_reason(operation, describe(change))
                 operations.append(operation)
         operations.extend(self.close_cycles(changes))
@@ -171,7 +174,32 @@ class OperationBuilder:
             placeholder,
             reason=f"{describe(change)}; the downgrade restores placeholders",
         )
+        fill = self.distinct_fill(change, column)
+        if fill is not None:  # one placeholder in every row would break the unique constraint re-added next
+            restore.insert(1, fill)
         return [*(reverse_operation(operation) for operation in reversed(restore)), *drop_types]
+
+    def distinct_fill(self, change: Change, column: sa.Column[Any]) -> ops.MigrateOperation | None:
+        """Numbered placeholders for a dropped NOT NULL column a unique constraint or index covers."""
+        table = self.old_tables[change.table]
+        unique = [
+            [c.name for c in item.columns]
+            for item in [*table.constraints, *table.indexes]
+            if isinstance(item, sa.UniqueConstraint) or (isinstance(item, sa.Index) and item.unique)
+        ]
+        if not any(column.name in names for names in unique):
+            return None
+        keys = [c.name for c in table.primary_key.columns if c.name != column.name]
+        kind = change.detail["old"]["type"].get("kind", "")
+        if not keys or kind not in DISTINCT_PLACEHOLDER_KINDS:
+            return ReasonComment(
+                f"{change.target} is unique but its {kind} placeholders cannot be numbered: re-adding its "
+                "unique constraint in the downgrade fails once the table has two rows; fill them by hand"
+            )
+        return with_reason(
+            FillDistinctPlaceholdersOp(change.table, column.name, key_columns=keys, kind=kind),
+            f"{change.target} is unique: each row gets its own placeholder",
+        )
 
     def rename_column(self, change: Change) -> list[ops.MigrateOperation]:
         column = self.new_tables[change.table].c[change.detail["new"]]

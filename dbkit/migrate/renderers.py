@@ -63,7 +63,7 @@ def annotate(container: ops.OpContainer) -> ops.OpContainer:
     annotated: list[ops.MigrateOperation] = []
     for operation in container.ops:
         reason = reason_of(operation)
-        if reason:
+        if reason and not isinstance(operation, ReasonComment):  # a comment says it itself
             annotated.append(ReasonComment(reason))
         if isinstance(operation, ops.ModifyTableOps):
             operation = annotate(operation)
@@ -144,8 +144,10 @@ def reverse_operation(operation: ops.MigrateOperation) -> ops.MigrateOperation:
     else:
         undone = operation.reverse()
     reason = reason_of(operation)
-    if reason:
-        with_reason(undone, f"undo: {reason}")
+    if reason:  # undoing an undo names the original change
+        with_reason(
+            undone, reason.removeprefix("undo: ") if reason.startswith("undo: ") else f"undo: {reason}"
+        )
     return undone
 
 
@@ -326,6 +328,105 @@ def _render_rename_constraints(context: AutogenContext, operation: RenameConstra
     prefix = context.opts["alembic_module_prefix"]
     listed = "".join(f"    {rename!r},\n" for rename in operation.renames)  # one rename a line
     return f"{prefix}rename_constraints({operation.table_name!r}, [\n{listed}]{schema})"
+
+
+# -- distinct placeholders ----------------------------------------------------------------------
+#: Column kinds whose rows can each get their own placeholder from a row number.
+DISTINCT_PLACEHOLDER_KINDS = frozenset(
+    {"string", "text", "integer", "big_integer", "small_integer", "numeric", "float", "uuid"}
+)
+
+
+@Operations.register_operation("fill_distinct_placeholders")
+class FillDistinctPlaceholdersOp(ops.MigrateOperation):
+    """Give each row its own placeholder in a re-added column that a unique constraint covers.
+
+    A downgrade re-adding a dropped NOT NULL column fills one placeholder value; when the column
+    is unique, the constraint re-added after it would fail on the second row. Rows are numbered
+    in primary-key order and the number becomes the value (a number, its text, or a UUID).
+    """
+
+    def __init__(
+        self,
+        table_name: str,
+        column_name: str,
+        *,
+        key_columns: Sequence[str],
+        kind: str,
+        schema: str | None = None,
+    ) -> None:
+        if kind not in DISTINCT_PLACEHOLDER_KINDS or not key_columns:
+            raise ValueError(
+                f"{table_name}.{column_name}: no distinct placeholders for a {kind} column without a key."
+            )
+        self.table_name = table_name
+        self.column_name = column_name
+        self.key_columns = list(key_columns)
+        self.kind = kind
+        self.schema = schema
+
+    @classmethod
+    def fill_distinct_placeholders(
+        cls, operations: Operations, table_name: str, column_name: str, **kw: Any
+    ) -> None:
+        operations.invoke(cls(table_name, column_name, **kw))
+
+    def reverse(self) -> ReasonComment:
+        return _ReversedFill(self)
+
+
+class _ReversedFill(ReasonComment):
+    """Where the upgrade passes a fill: nothing runs, a comment says so, and reversing brings it back."""
+
+    def __init__(self, fill: FillDistinctPlaceholdersOp) -> None:
+        super().__init__(
+            f"the downgrade numbers {fill.table_name}.{fill.column_name}'s placeholders here (it is unique)"
+        )
+        self.fill = fill
+
+    def reverse(self) -> FillDistinctPlaceholdersOp:  # type: ignore[override]
+        return self.fill
+
+
+@Operations.implementation_for(FillDistinctPlaceholdersOp)
+def _fill_distinct_placeholders(operations: Operations, operation: FillDistinctPlaceholdersOp) -> None:
+    dialect = operations.get_context().dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        raise MigrationRuntimeError(
+            f"Numbering placeholders of {operation.table_name}.{operation.column_name} is written for "
+            f"PostgreSQL and SQLite, not {dialect}; fill distinct values by hand."
+        )
+    quote = operations.get_context().dialect.identifier_preparer.quote
+    table = _qualified(operations, operation.table_name, operation.schema)
+    keys = [quote(name) for name in operation.key_columns]
+    numbered = (
+        f"SELECT {', '.join(keys)}, row_number() OVER (ORDER BY {', '.join(keys)}) AS dbkit_n FROM {table}"
+    )
+    matched = " AND ".join(f"{table}.{key} = dbkit_numbered.{key}" for key in keys)
+    value = _numbered_value(dialect, operation.kind, "dbkit_numbered.dbkit_n")
+    operations.execute(
+        f"UPDATE {table} SET {quote(operation.column_name)} = {value} "
+        f"FROM ({numbered}) AS dbkit_numbered WHERE {matched}"
+    )
+
+
+def _numbered_value(dialect: str, kind: str, number: str) -> str:
+    if kind == "uuid":  # dbkit's Uuid: a native uuid on PostgreSQL, 32 hex digits on SQLite
+        if dialect == "postgresql":
+            return f"CAST(lpad(to_hex({number}), 32, '0') AS UUID)"
+        return f"printf('%032x', {number})"
+    if kind in ("string", "text"):
+        return f"CAST({number} AS TEXT)"
+    return number
+
+
+@renderers.dispatch_for(FillDistinctPlaceholdersOp)
+def _render_fill_distinct_placeholders(context: AutogenContext, operation: FillDistinctPlaceholdersOp) -> str:
+    schema = f", schema={operation.schema!r}" if operation.schema else ""
+    return (
+        f"{context.opts['alembic_module_prefix']}fill_distinct_placeholders({operation.table_name!r}, "
+        f"{operation.column_name!r}, key_columns={operation.key_columns!r}, kind={operation.kind!r}{schema})"
+    )
 
 
 # -- PostgreSQL enum members ------------------------------------------------------------------

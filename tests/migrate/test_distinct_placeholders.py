@@ -1,0 +1,66 @@
+"""A dropped NOT NULL unique column comes back in the downgrade with one placeholder per row."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from dbkit.migrate import workflow
+from dbkit.migrate.snapshot import dump_snapshot, snapshot_from_metadata
+from dbkit.naming import naming_convention
+
+
+def accounts(*, with_unique_columns: bool) -> str:
+    metadata = sa.MetaData(naming_convention=naming_convention())
+    columns = [sa.Column("id", sa.Integer, primary_key=True), sa.Column("name", sa.String(40))]
+    if with_unique_columns:
+        columns += [
+            sa.Column("code", sa.String(12), nullable=False, unique=True),
+            sa.Column("token", sa.Uuid, nullable=False, unique=True),
+            sa.Column("rank", sa.Integer, nullable=False),
+            sa.Index("ix_accounts_rank_unique", "rank", unique=True),
+        ]
+    sa.Table("accounts", metadata, *columns)
+    return dump_snapshot(snapshot_from_metadata(metadata))
+
+
+def test_downgrade_numbers_the_placeholders_of_unique_columns(tmp_path: Path, database_url: str) -> None:
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(accounts(with_unique_columns=True))
+    new.write_text(accounts(with_unique_columns=False))
+    versions = tmp_path / "versions"
+    written = workflow.revision(new, versions, from_source=old, message="drop", allow_destructive=True)
+    text = written[1].path.read_text()
+    downgrade = text.split("def downgrade")[1]
+    assert "op.fill_distinct_placeholders('accounts', 'code', key_columns=['id'], kind='string')" in downgrade
+    assert "kind='uuid'" in downgrade and "'rank', key_columns=['id'], kind='integer'" in downgrade
+    assert "fill_distinct_placeholders" not in text.split("def downgrade")[0]
+
+    workflow.upgrade(versions, database_url, to=written[0].revision)
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        for number in range(1, 4):
+            connection.execute(
+                sa.text("INSERT INTO accounts (id, name, code, token, rank) VALUES (:i, :n, :c, :t, :r)"),
+                {"i": number * 10, "n": f"a{number}", "c": f"c{number}", "t": uuid.uuid4().hex, "r": number},
+            )
+    workflow.upgrade(versions, database_url)
+    workflow.downgrade(versions, database_url, to=written[0].revision)
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT id, code, token, rank FROM accounts ORDER BY id")).all()
+    engine.dispose()
+    assert [(row.id, row.code, row.rank) for row in rows] == [(10, "1", 1), (20, "2", 2), (30, "3", 3)]
+    assert len({str(row.token) for row in rows}) == 3
+    assert not workflow.check(old, database_url).changes  # the unique constraints are back
+
+
+def test_verify_passes_a_drop_of_unique_columns(tmp_path: Path) -> None:
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(accounts(with_unique_columns=True))
+    new.write_text(accounts(with_unique_columns=False))
+    versions = tmp_path / "versions"
+    workflow.revision(new, versions, from_source=old, message="drop", allow_destructive=True)
+    report = workflow.verify(versions)
+    assert report.passed, str(report)
