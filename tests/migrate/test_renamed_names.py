@@ -153,3 +153,13 @@ def test_the_operation_reverses_and_refuses_unknown_kinds() -> None:
     assert operation.reverse().renames == [{"kind": "primary_key", "old": "pk_people", "new": "pk_users"}]
     with pytest.raises(ValueError, match="unknown kind"):
         RenameConstraintsOp("people", [{"kind": "trigger", "old": "a", "new": "b"}])
+
+
+def test_offline_sql_for_postgresql_renames_in_place(tmp_path: Path, postgres_url: str) -> None:
+    versions = tmp_path / "versions"
+    old = snapshot_file(tmp_path / "old.json", schema("users", "fullname"))
+    new = snapshot_file(tmp_path / "new.json", schema("people", "full_name", NOTES))
+    workflow.revision(new, versions, from_source=old, message="people")
+    sql = workflow.upgrade(versions, postgres_url, sql=True) or ""
+    assert "ALTER TABLE people RENAME CONSTRAINT pk_users TO pk_people;" in sql
+    assert "ALTER INDEX ix_users_fullname RENAME TO ix_people_full_name;" in sql
