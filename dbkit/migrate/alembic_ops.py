@@ -161,34 +161,51 @@ class OperationBuilder:
     def drop_column(self, change: Change) -> list[ops.MigrateOperation]:
         column = _copy_column(self.old_tables[change.table].c[change.column])
         drop_types = [DropEnumTypeIfUnusedOp(n, values=v) for n, v in _enum_types_created_apart([column])]
-        placeholder = (
-            restore_placeholder(change.detail["old"]) if needs_backfill(change.detail["old"]) else None
-        )
-        if placeholder is None:
+        restore = self.restore_column(change, column)
+        if restore is None:
             return [ops.DropColumnOp.from_column_and_tablename(None, change.table, column), *drop_types]
-        # The downgrade re-adds a NOT NULL column to a populated table: the dropped values are gone, so
-        # it fills a placeholder through a temporary default (the reverse of these two steps).
-        restore = not_null_backfill_ops(
-            change.table,
-            column,
-            placeholder,
-            reason=f"{describe(change)}; the downgrade restores placeholders",
-        )
-        fill = self.distinct_fill(change, column)
-        if fill is not None:  # one placeholder in every row would break the unique constraint re-added next
-            restore.insert(1, fill)
         return [*(reverse_operation(operation) for operation in reversed(restore)), *drop_types]
 
-    def distinct_fill(self, change: Change, column: sa.Column[Any]) -> ops.MigrateOperation | None:
-        """Numbered placeholders for a dropped NOT NULL column a unique constraint or index covers."""
-        table = self.old_tables[change.table]
-        unique = [
-            [c.name for c in item.columns]
+    def restore_column(self, change: Change, column: sa.Column[Any]) -> list[ops.MigrateOperation] | None:
+        """How the downgrade re-adds a dropped column to a populated table (``None``: plain add).
+
+        The dropped values are gone. A NOT NULL column is filled with a placeholder through a
+        temporary default; a column with a server default is filled with that default by the
+        database. Either way every row holds the same value, which a unique constraint or index
+        re-added next would refuse: those rows get numbered placeholders, or stay NULL if they may.
+        """
+        unique = self.covered_by_unique(change.table, column.name)
+        if needs_backfill(change.detail["old"]):
+            placeholder = restore_placeholder(change.detail["old"])
+            if placeholder is None:
+                return None
+            restore = not_null_backfill_ops(
+                change.table,
+                column,
+                placeholder,
+                reason=f"{describe(change)}; the downgrade restores placeholders",
+            )
+            return [restore[0], self.distinct_fill(change, column), *restore[1:]] if unique else restore
+        if not unique or column.server_default is None:
+            return None
+        if (
+            column.nullable
+        ):  # rows stay NULL (distinct to a unique constraint); the default applies to new rows
+            return _add_then_set_default(change.table, column, reason=describe(change))
+        added = ops.ModifyTableOps(change.table, [ops.AddColumnOp(change.table, column)])
+        return [added, self.distinct_fill(change, column)]
+
+    def covered_by_unique(self, table_name: str, column_name: str) -> bool:
+        table = self.old_tables[table_name]
+        return any(
+            column_name in [c.name for c in item.columns]
             for item in [*table.constraints, *table.indexes]
             if isinstance(item, sa.UniqueConstraint) or (isinstance(item, sa.Index) and item.unique)
-        ]
-        if not any(column.name in names for names in unique):
-            return None
+        )
+
+    def distinct_fill(self, change: Change, column: sa.Column[Any]) -> ops.MigrateOperation:
+        """Numbered placeholders for a re-added column a unique constraint or index covers."""
+        table = self.old_tables[change.table]
         keys = [c.name for c in table.primary_key.columns if c.name != column.name]
         kind = change.detail["old"]["type"].get("kind", "")
         if not keys or kind not in DISTINCT_PLACEHOLDER_KINDS:
@@ -386,6 +403,24 @@ def _enum_types_created_apart(columns: Iterable[sa.Column[Any]]) -> list[tuple[s
             column.type = postgresql.ENUM(*values, name=kind.name, create_type=False)
             types.append((kind.name, values))
     return types
+
+
+def _add_then_set_default(table: str, column: sa.Column[Any], *, reason: str) -> list[ops.MigrateOperation]:
+    """Add ``column`` without its server default (existing rows stay NULL), then set the default."""
+    bare = column._copy()
+    bare.server_default = None
+    set_default = ops.AlterColumnOp(
+        table,
+        column.name,
+        existing_type=column.type,
+        existing_nullable=column.nullable,
+        existing_server_default=None,
+        modify_server_default=_default_text(column),
+    )
+    return [
+        ops.ModifyTableOps(table, [with_reason(ops.AddColumnOp(table, bare), reason)]),
+        ops.ModifyTableOps(table, [with_reason(set_default, f"{reason}; existing rows stay NULL")]),
+    ]
 
 
 def _copy_column(column: sa.Column[Any]) -> sa.Column[Any]:

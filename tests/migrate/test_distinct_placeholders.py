@@ -64,3 +64,46 @@ def test_verify_passes_a_drop_of_unique_columns(tmp_path: Path) -> None:
     workflow.revision(new, versions, from_source=old, message="drop", allow_destructive=True)
     report = workflow.verify(versions)
     assert report.passed, str(report)
+
+
+def titled(*, with_title: bool, nullable: bool) -> str:
+    metadata = sa.MetaData(naming_convention=naming_convention())
+    columns = [sa.Column("id", sa.Integer, primary_key=True)]
+    if with_title:
+        columns.append(sa.Column("title", sa.String(20), nullable=nullable, unique=True, server_default="x"))
+    sa.Table("accounts", metadata, *columns)
+    return dump_snapshot(snapshot_from_metadata(metadata))
+
+
+def _round_trip_titles(tmp_path: Path, url: str, *, nullable: bool) -> list[tuple]:
+    """Found by the revision round-trip property: a unique column with a server default, dropped;
+    the downgrade re-added it with the default in every row and its unique constraint failed."""
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(titled(with_title=True, nullable=nullable))
+    new.write_text(titled(with_title=False, nullable=nullable))
+    versions = tmp_path / "versions"
+    written = workflow.revision(new, versions, from_source=old, message="drop", allow_destructive=True)
+    workflow.upgrade(versions, url, to=written[0].revision)
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("INSERT INTO accounts (id, title) VALUES (1, 'a'), (2, 'b')")
+    workflow.upgrade(versions, url)
+    workflow.downgrade(versions, url, to=written[0].revision)
+    with engine.begin() as connection:
+        rows = connection.exec_driver_sql("SELECT id, title FROM accounts ORDER BY id").all()
+        connection.exec_driver_sql("INSERT INTO accounts (id) VALUES (3)")  # the default is back
+        added = connection.exec_driver_sql("SELECT title FROM accounts WHERE id = 3").scalar()
+    engine.dispose()
+    assert added == "x"
+    assert not workflow.check(old, url).changes
+    return [tuple(row) for row in rows]
+
+
+def test_a_nullable_unique_column_with_a_default_comes_back_null(tmp_path: Path, database_url: str) -> None:
+    assert _round_trip_titles(tmp_path, database_url, nullable=True) == [(1, None), (2, None)]
+
+
+def test_a_not_null_unique_column_with_a_default_comes_back_numbered(
+    tmp_path: Path, database_url: str
+) -> None:
+    assert _round_trip_titles(tmp_path, database_url, nullable=False) == [(1, "1"), (2, "2")]
