@@ -561,6 +561,8 @@ def _derived_name_renames(old: Snapshot, renamed_old: Snapshot, new: Snapshot) -
     """Names the renames left behind, in every table they touched (renamed, with renamed columns,
     or with foreign keys to either), renamed to the models' names."""
     changes: list[Change] = []
+    if renamed_old is old:
+        return changes  # no renames
     for before, after in zip(old.tables, renamed_old.tables, strict=True):
         target = new.table_map.get(after.name)
         if target is not None and before != after:
