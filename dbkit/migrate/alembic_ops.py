@@ -188,9 +188,8 @@ class OperationBuilder:
             return [restore[0], self.distinct_fill(change, column), *restore[1:]] if unique else restore
         if not unique or column.server_default is None:
             return None
-        if (
-            column.nullable
-        ):  # rows stay NULL (distinct to a unique constraint); the default applies to new rows
+        if column.nullable:
+            # Rows stay NULL (distinct to a unique constraint); the default applies to new rows.
             return _add_then_set_default(change.table, column, reason=describe(change))
         added = ops.ModifyTableOps(change.table, [ops.AddColumnOp(change.table, column)])
         return [added, self.distinct_fill(change, column)]

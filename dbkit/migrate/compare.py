@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any, TypeVar
@@ -288,9 +288,9 @@ def _constraint_changes(
         changes.extend(Change.make(Op(f"drop_{kind}"), table, old=as_plain_dict(item)) for item in removed)
         changes.extend(Change.make(Op(f"add_{kind}"), table, new=as_plain_dict(item)) for item in added)
 
-    pair("foreign_key", old.foreign_keys, new.foreign_keys, lambda fk: fk.match_key)
-    pair("unique", old.unique_constraints, new.unique_constraints, lambda uq: uq.match_key)
-    pair("index", old.indexes, new.indexes, lambda ix: ix.match_key)
+    for kind, attribute, key in NAMED_KINDS:
+        if kind != "check":  # checks match by text, or by name when a database spelled one side
+            pair(kind, getattr(old, attribute), getattr(new, attribute), key)
     removed, added = _check_changes(old.check_constraints, new.check_constraints, options)
     changes.extend(Change.make(Op.DROP_CHECK, table, old=as_plain_dict(item)) for item in removed)
     changes.extend(Change.make(Op.ADD_CHECK, table, new=as_plain_dict(item)) for item in added)
@@ -308,17 +308,26 @@ def name_alignments(old: TableSnapshot, new: TableSnapshot) -> list[Change]:
     changes: list[Change] = []
     if old.primary_key and new.primary_key and old.primary_key.columns == new.primary_key.columns:
         changes.extend(_rename_change(new.name, "primary_key", old.primary_key, new.primary_key))
-    kinds: list[tuple[str, Sequence[Any], Sequence[Any], Callable[[Any], Any]]] = [
-        ("foreign_key", old.foreign_keys, new.foreign_keys, lambda fk: fk.match_key),
-        ("unique", old.unique_constraints, new.unique_constraints, lambda uq: uq.match_key),
-        ("check", old.check_constraints, new.check_constraints, lambda ck: ck.sqltext),
-        ("index", old.indexes, new.indexes, lambda ix: ix.match_key),
-    ]
-    for kind, old_items, new_items, key in kinds:
-        for before, after in match_items(old_items, new_items, key)[2]:
-            if _renamed(before, after.name) == after:  # nothing but the name differs
-                changes.extend(_rename_change(new.name, kind, before, after))
+    for kind, before, after in matched_pairs(old, new):
+        if _renamed(before, after.name) == after:  # nothing but the name differs
+            changes.extend(_rename_change(new.name, kind, before, after))
     return changes
+
+
+#: Named table objects besides the primary key: kind, the ``TableSnapshot`` field, what pairs them.
+NAMED_KINDS: tuple[tuple[str, str, Callable[[Any], Any]], ...] = (
+    ("foreign_key", "foreign_keys", lambda fk: fk.match_key),
+    ("unique", "unique_constraints", lambda uq: uq.match_key),
+    ("index", "indexes", lambda ix: ix.match_key),
+    ("check", "check_constraints", lambda ck: ck.sqltext),
+)
+
+
+def matched_pairs(old: TableSnapshot, new: TableSnapshot) -> Iterator[tuple[str, Any, Any]]:
+    """``(kind, old item, new item)`` for the constraints and indexes both tables have (names aside)."""
+    for kind, attribute, key in NAMED_KINDS:
+        for before, after in match_items(getattr(old, attribute), getattr(new, attribute), key)[2]:
+            yield kind, before, after
 
 
 def _rename_change(table: str, kind: str, before: Any, after: Any) -> list[Change]:

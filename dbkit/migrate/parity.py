@@ -16,14 +16,13 @@ Schema facts come from the snapshot diff (:mod:`dbkit.migrate.compare`), so pari
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import sqlalchemy as sa
 
 from dbkit.migrate.codebase import Codebase, GeneratedModel, HandWrittenTable, column_attribute_names
-from dbkit.migrate.compare import Change, CompareOptions, Op, diff_tables, match_items
+from dbkit.migrate.compare import Change, CompareOptions, Op, diff_tables, matched_pairs
 from dbkit.migrate.schema import TableSnapshot
 from dbkit.migrate.snapshot import snapshot_of_table, sql_of
 
@@ -137,12 +136,6 @@ def constraint_name_differences(hand: TableSnapshot, generated: TableSnapshot) -
     """Constraints that match by kind and columns but carry different names."""
     if hand.schema_key == generated.schema_key:
         return []  # names included
-    pairs: list[tuple[str, Iterable[Any], Iterable[Any], Callable[[Any], Any]]] = [
-        ("foreign_key", hand.foreign_keys, generated.foreign_keys, lambda fk: fk.match_key),
-        ("unique", hand.unique_constraints, generated.unique_constraints, lambda uq: uq.match_key),
-        ("index", hand.indexes, generated.indexes, lambda ix: ix.match_key),
-        ("check", hand.check_constraints, generated.check_constraints, lambda ck: ck.sqltext),
-    ]
     found: list[Difference] = []
     if hand.primary_key and generated.primary_key and hand.primary_key.name != generated.primary_key.name:
         found.append(
@@ -154,20 +147,14 @@ def constraint_name_differences(hand: TableSnapshot, generated: TableSnapshot) -
                 generated.primary_key.name,
             )
         )
-    for kind, old, new, key in pairs:
-        _removed, _added, matched = match_items(list(old), list(new), key)
-        for before, after in matched:
-            if before.name != after.name:
-                columns = ", ".join(getattr(before, "columns", ()) or ())
-                found.append(
-                    Difference(
-                        "constraint_name",
-                        f"{hand.name} {kind}({columns})",
-                        "cosmetic",
-                        before.name,
-                        after.name,
-                    )
+    for kind, before, after in matched_pairs(hand, generated):
+        if before.name != after.name:
+            columns = ", ".join(getattr(before, "columns", ()) or ())
+            found.append(
+                Difference(
+                    "constraint_name", f"{hand.name} {kind}({columns})", "cosmetic", before.name, after.name
                 )
+            )
     return found
 
 
@@ -222,10 +209,8 @@ def _columns_with_python_defaults(table: sa.Table) -> dict[str, sa.Column[Any]]:
 def _describe_default(default: Any) -> Any:
     if default is None:
         return None
-    if getattr(default, "is_callable", False):
-        return "callable"
     argument = getattr(default, "arg", default)
-    if callable(argument) or getattr(default, "is_callable", False):
+    if getattr(default, "is_callable", False) or callable(argument):
         return "callable"
     if getattr(default, "is_clause_element", False):
         return sql_of(argument)

@@ -231,7 +231,7 @@ def _argumentless_function(clause: Any) -> tuple[Any, ...] | None:
 #: the clause is kept alongside so a reused id never returns another object's text.
 _SQL_TEXT: dict[int, tuple[Any, str]] = {}
 _SQL_TEXT_LIMIT = 4096
-#: SQL text of argument-less functions by shape (few distinct ones: no bound needed beyond that).
+#: SQL text of argument-less functions by shape; unbounded, since a codebase uses only a few.
 _SQL_BY_SHAPE: dict[tuple[Any, ...], str] = {}
 
 

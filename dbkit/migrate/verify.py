@@ -458,13 +458,14 @@ class RowStore:
             if self._directory is not None:
                 self._directory.cleanup()
 
-    def _table_names(self) -> list[str]:
+    def _table_names(self, inspector: sa.Inspector | None = None) -> list[str]:
+        """The application's tables (not ``alembic_version``), sorted."""
         import sqlalchemy as sa
 
         assert self.connection is not None
-        names = sorted(n for n in sa.inspect(self.connection).get_table_names() if n != "alembic_version")
+        names = (inspector or sa.inspect(self.connection)).get_table_names()
         self.connection.commit()
-        return names
+        return sorted(name for name in names if name != "alembic_version")
 
     def _live_tables(self) -> dict[str, LiveTable]:
         """Each table's columns and key: all a copy or a comparison needs (no full reflection)."""
@@ -472,7 +473,7 @@ class RowStore:
 
         assert self.connection is not None
         inspector = sa.inspect(self.connection)
-        names = sorted(n for n in inspector.get_table_names() if n != "alembic_version")
+        names = self._table_names(inspector)
         if not names:
             return {}
         columns = {key[1]: value for key, value in inspector.get_multi_columns(filter_names=names).items()}
