@@ -21,7 +21,7 @@ Five measures, each against its target from the migration-engine issue:
 4. ``dbkit diff old.json new.json`` of the same two codebases' snapshot files, as a whole process,
    against the hand-written Alembic route of 3: under 0.5 s and >= 10x faster.
 5. ``verify`` (in process) of a baseline revision plus one change (a nullable column added, one
-   renamed through ``migration_notes``), both written by ``workflow.revision``, on an SQLite file
+   renamed through ``migration_notes``), both written by ``api.revision``, on an SQLite file
    whose table holds R rows (default 100,000) and sits at the baseline. Peer: plain Alembic on a
    copy of the same file (copy, ``command.upgrade(head)``, ``command.downgrade(baseline)``) with the
    generated ``alembic.ini``/``env.py``. Target: no more than 1.5x.
@@ -245,16 +245,16 @@ def alembic_compare(old: Iterable[Any], new: Any) -> list[Any]:
 
 def in_process_worker(old_dir: Path, new_dir: Path, repeat: int, profile: bool) -> dict[str, Any]:
     """Load both codebases (untimed), then time each side's parity and diff work (see module doc)."""
-    from dbkit.migrate import workflow
-    from dbkit.migrate.parity import parity
+    from dbkit.migrate import api
+    from dbkit.migrate.source.parity import parity
 
-    old, new = workflow.load(old_dir), workflow.load(new_dir)
+    old, new = api.load(old_dir), api.load(new_dir)
     for codebase in (old, new):
         if codebase.errors:
             raise RuntimeError(f"{codebase.path} did not load: {codebase.errors[0]}")
 
     def dbkit_diff() -> Any:
-        return workflow.diff(workflow.codebase_snapshot(old), workflow.codebase_snapshot(new))
+        return api.diff(api.codebase_snapshot(old), api.codebase_snapshot(new))
 
     sides = {
         "dbkit_parity": lambda: parity(old),
@@ -502,25 +502,25 @@ def verify_worker(work: Path, rows: int, repeat: int) -> dict[str, Any]:
     from alembic import command
     from alembic.config import Config
 
-    from dbkit.migrate import workflow
-    from dbkit.migrate.alembic_env import find_ini
+    from dbkit.migrate import api
+    from dbkit.migrate.revisions.environment import find_ini
 
     old, new = _write_verify_codebases(work)
     versions = work / "migrations" / "versions"
-    written = workflow.revision(new, versions, from_source=old, message="rename and add a column")
+    written = api.revision(new, versions, from_source=old, message="rename and add a column")
     if len(written) != 2:
         raise RuntimeError(f"expected a baseline and a change, got {[str(item.path) for item in written]}")
     baseline = written[0].revision
     database = work / "orders.sqlite3"
     url = f"sqlite:///{database}"
-    workflow.upgrade(versions, url, to=baseline)
+    api.upgrade(versions, url, to=baseline)
     _fill_orders(database, rows)
     ini = find_ini(versions)
     if ini is None:
         raise RuntimeError(f"the workflow wrote no alembic.ini around {versions}")
 
     def dbkit_verify() -> None:
-        report = workflow.verify(versions, url)
+        report = api.verify(versions, url)
         if not report.passed:
             raise RuntimeError(f"dbkit verify failed:\n{report}")
 

@@ -303,7 +303,7 @@ def _documents(gen: Generator, user_ids: list[str], folders: list[dict[str, Any]
 
 def hand_written_metadata() -> sa.MetaData:
     """The sample application's schema, from its DB_*.py files (loaded in isolation)."""
-    from dbkit.migrate.codebase import load_codebase
+    from dbkit.migrate.source.codebase import load_codebase
 
     codebase = load_codebase(SAMPLE_APP)
     if codebase.errors:

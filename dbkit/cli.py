@@ -91,9 +91,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_inventory(args: argparse.Namespace) -> int:
-    from dbkit.migrate import workflow
+    from dbkit.migrate import api
 
-    result = workflow.inventory(Path(args.path))
+    result = api.inventory(Path(args.path))
     if args.json:
         _print_json(result.to_json())
     else:
@@ -104,9 +104,9 @@ def cmd_inventory(args: argparse.Namespace) -> int:
 
 
 def cmd_parity(args: argparse.Namespace) -> int:
-    from dbkit.migrate import workflow
+    from dbkit.migrate import api
 
-    report = workflow.parity(Path(args.path))
+    report = api.parity(Path(args.path))
     if args.json:
         _print_json(report.to_json())
     else:
@@ -115,7 +115,7 @@ def cmd_parity(args: argparse.Namespace) -> int:
 
 
 def cmd_scaffold(args: argparse.Namespace) -> int:
-    from dbkit.migrate.scaffold import scaffold_codebase
+    from dbkit.migrate.codemod.scaffold import scaffold_codebase
 
     result = scaffold_codebase(Path(args.path))
     for problem in result.problems:
@@ -130,17 +130,17 @@ def cmd_scaffold(args: argparse.Namespace) -> int:
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
-    from dbkit.migrate import workflow
+    from dbkit.migrate import api
 
-    path = workflow.write_snapshot(args.source, Path(args.out))
+    path = api.write_snapshot(args.source, Path(args.out))
     sys.stdout.write(f"wrote {path}\n")
     return EXIT_OK
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from dbkit.migrate import workflow
+    from dbkit.migrate import api
 
-    result = workflow.diff(args.old, args.new)
+    result = api.diff(args.old, args.new)
     if args.json:
         _print_json(result.to_json())
     else:
@@ -149,9 +149,9 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_revision(args: argparse.Namespace) -> int:
-    from dbkit.migrate import workflow
+    from dbkit.migrate import api
 
-    written = workflow.revision(
+    written = api.revision(
         args.new,
         Path(args.versions),
         message=args.message,
@@ -171,7 +171,7 @@ def cmd_revision(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from dbkit.migrate import workflow
+    from dbkit.migrate import api
 
     with tqdm(desc="verify", unit="step", disable=not sys.stderr.isatty(), leave=False) as bar:
 
@@ -179,54 +179,54 @@ def cmd_verify(args: argparse.Namespace) -> int:
             bar.set_postfix_str(f"{step.direction} {step.revision}")
             bar.update()
 
-        report = workflow.verify(Path(args.versions), url=args.url, on_step=advance)
+        report = api.verify(Path(args.versions), url=args.url, on_step=advance)
     sys.stdout.write(f"{report}\n")
     return EXIT_OK if report.passed else EXIT_DIFFERENT
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from dbkit.migrate import workflow
+    from dbkit.migrate import api
 
-    result = workflow.check(args.source, args.url)
+    result = api.check(args.source, args.url)
     sys.stdout.write(format_diff(result) if result.changes else "database matches the models\n")
     return EXIT_DIFFERENT if result.changes else EXIT_OK
 
 
 def cmd_stamp(args: argparse.Namespace) -> int:
-    from dbkit.migrate import workflow
+    from dbkit.migrate import api
 
-    revision = workflow.stamp(Path(args.versions), args.url, to=args.to)
+    revision = api.stamp(Path(args.versions), args.url, to=args.to)
     sys.stdout.write(f"stamped {revision}\n")
     return EXIT_OK
 
 
 def cmd_upgrade(args: argparse.Namespace) -> int:
-    from dbkit.migrate import workflow
+    from dbkit.migrate import api
 
-    output = workflow.upgrade(Path(args.versions), args.url, to=args.to, sql=args.sql)
+    output = api.upgrade(Path(args.versions), args.url, to=args.to, sql=args.sql)
     if output:
         sys.stdout.write(output)
     return EXIT_OK
 
 
 def cmd_downgrade(args: argparse.Namespace) -> int:
-    from dbkit.migrate import workflow
+    from dbkit.migrate import api
 
-    workflow.downgrade(Path(args.versions), args.url, to=args.to)
+    api.downgrade(Path(args.versions), args.url, to=args.to)
     return EXIT_OK
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from dbkit.migrate import workflow
+    from dbkit.migrate import api
 
-    sys.stdout.write(workflow.history(Path(args.versions)))
+    sys.stdout.write(api.history(Path(args.versions)))
     return EXIT_OK
 
 
 def cmd_current(args: argparse.Namespace) -> int:
-    from dbkit.migrate import workflow
+    from dbkit.migrate import api
 
-    sys.stdout.write(workflow.current(Path(args.versions), args.url) + "\n")
+    sys.stdout.write(api.current(Path(args.versions), args.url) + "\n")
     return EXIT_OK
 
 

@@ -25,18 +25,18 @@ def bundled_sample() -> Path:
 
 def run_demo(out: Path, sample: Path | None = None) -> str:
     """Run the whole review on ``sample`` and write its results under ``out``; returns a summary."""
-    from dbkit.migrate import workflow
-    from dbkit.migrate.snapshot import write_snapshot
+    from dbkit.migrate import api
+    from dbkit.migrate.schema.documents import write_snapshot
 
     codebase_path = sample or bundled_sample()
-    codebase = workflow.load(codebase_path)  # a bad path fails here, before anything is written
+    codebase = api.load(codebase_path)  # a bad path fails here, before anything is written
     out.mkdir(parents=True, exist_ok=True)
     lines = [
         f"codebase: {codebase_path.name} ({len(codebase.hand_written)} hand-written tables, {len(codebase.models)} BLL models)"
     ]
 
-    from dbkit.migrate.inventory import inventory
-    from dbkit.migrate.parity import parity
+    from dbkit.migrate.source.inventory import inventory
+    from dbkit.migrate.source.parity import parity
 
     phases = inventory(codebase).phase_counts()
     lines.append("phases: " + ", ".join(f"{phase} {count}" for phase, count in sorted(phases.items())))
@@ -48,8 +48,8 @@ def run_demo(out: Path, sample: Path | None = None) -> str:
         detail = ", ".join(f"{count} {level}" for level, count in sorted(levels.items()))
         lines.append(f"  {table.table:<16} {table.status:<18} {detail}")
 
-    current = workflow.codebase_snapshot(codebase, prefer="hand_written")
-    target = workflow.codebase_snapshot(codebase, prefer="generated")
+    current = api.codebase_snapshot(codebase, prefer="hand_written")
+    target = api.codebase_snapshot(codebase, prefer="generated")
     write_snapshot(current, out / "schema_hand_written.json")
     write_snapshot(target, out / "schema_target.json")
 
@@ -57,16 +57,16 @@ def run_demo(out: Path, sample: Path | None = None) -> str:
     if environment.exists():
         shutil.rmtree(environment)
     versions = environment / "versions"
-    plan = workflow.plan_revision(
+    plan = api.plan_revision(
         target, versions, from_source=current, message="Phase 2: generated models replace hand-written ones"
     )
     if plan.allowed:
-        written = workflow.write_planned_revision(plan, versions)
+        written = api.write_planned_revision(plan, versions)
         lines.append(f"revisions: {len(written)} written to {versions}")
         lines.extend(f"  {change.risk:<22} {change.op:<18} {change.label}" for change in plan.changes)
         production = codebase_path.parent / "production.sqlite3"
         url = f"sqlite:///{production}" if production.is_file() else None
-        verified = workflow.verify(versions, url=url)
+        verified = api.verify(versions, url=url)
         where = "a copy of production.sqlite3" if url else "a scratch database"
         lines.append(f"verify on {where}: {'passed' if verified.passed else 'FAILED'}")
         lines.extend(f"  {problem[:160]}" for problem in verified.problems)

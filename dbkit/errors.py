@@ -33,3 +33,11 @@ class PermissionDeniedError(DbkitError):
 
 class NotFoundError(DbkitError):
     """A row does not exist, or is not visible to the requester."""
+
+
+class MigrationRuntimeError(RuntimeError):
+    """A revision stopped itself before it could damage data; the message says why and what to do.
+
+    Raised inside revision files as they run (not a :class:`DbkitError`: Alembic and the user's own
+    runner see a plain runtime failure), caught and explained by ``dbkit upgrade``.
+    """

@@ -3,7 +3,7 @@
 - PostgreSQL runs a revision in one transaction: a failure half-way leaves schema, rows and the
   recorded revision as they were. The one step that cannot run in a transaction, ``ALTER TYPE ...
   ADD VALUE`` (a new member cannot be used before it commits), is isolated: dbkit orders it first
-  and runs it in its own autocommit block (``dbkit.migrate.renderers._add_enum_value``), so a later
+  and runs it in its own autocommit block (``dbkit.migrate.revisions.custom_ops._add_enum_value``), so a later
   failure rolls back everything else and leaves only the unused member, which re-running adds again
   as a no-op (``ADD VALUE IF NOT EXISTS``).
 - SQLite: ``verify`` works on a copy (the user's file keeps its bytes and mtime); an upgrade that
@@ -26,9 +26,10 @@ import pytest
 import sqlalchemy as sa
 
 from dbkit.manager import normalize_url
-from dbkit.migrate import workflow
-from dbkit.migrate.revision import LOCK_NAME, RevisionError, read_history
-from dbkit.migrate.runner import MigrationCommandError
+from dbkit.migrate import api
+from dbkit.migrate.revisions.history import RevisionError, read_history
+from dbkit.migrate.revisions.runner import MigrationCommandError
+from dbkit.migrate.revisions.writer import LOCK_NAME
 
 V1 = """
 import enum
@@ -108,10 +109,10 @@ def baseline_then_change(tmp_path: Path, url: str, **change: bool) -> tuple[Path
     v1 = write_codebase(tmp_path / "v1")
     v2 = write_codebase(tmp_path / "v2", **change)
     versions = tmp_path / "versions"
-    workflow.revision(v1, versions, from_source=v1, message="baseline")
-    workflow.upgrade(versions, url)
+    api.revision(v1, versions, from_source=v1, message="baseline")
+    api.upgrade(versions, url)
     insert_accounts(url)
-    (written,) = workflow.revision(v2, versions, message="change")
+    (written,) = api.revision(v2, versions, message="change")
     return v1, v2, written.path
 
 
@@ -126,14 +127,14 @@ def test_revision_failing_half_way_on_postgres_leaves_schema_and_rows(
     inject_into_upgrade(revision, INJECTED_FAILURE)
 
     with pytest.raises(MigrationCommandError, match="dbkit_injected_failure"):
-        workflow.upgrade(versions, postgres_url)
+        api.upgrade(versions, postgres_url)
 
-    assert workflow.check(v1, postgres_url).changes == ()  # no notes table, no nickname column
+    assert api.check(v1, postgres_url).changes == ()  # no notes table, no nickname column
     assert account_rows(postgres_url) == rows
-    assert workflow.current(versions, postgres_url) == baseline
+    assert api.current(versions, postgres_url) == baseline
     revision.write_text(revision.read_text().replace(f"\n    {INJECTED_FAILURE}", ""))
-    workflow.upgrade(versions, postgres_url)
-    assert workflow.check(v2, postgres_url).changes == ()
+    api.upgrade(versions, postgres_url)
+    assert api.check(v2, postgres_url).changes == ()
     assert account_rows(postgres_url) == rows
 
 
@@ -149,16 +150,16 @@ def test_enum_member_added_outside_the_transaction_is_the_only_trace_of_a_failur
     inject_into_upgrade(revision, INJECTED_FAILURE)
 
     with pytest.raises(MigrationCommandError):
-        workflow.upgrade(versions, postgres_url)
+        api.upgrade(versions, postgres_url)
 
-    left = workflow.check(v1, postgres_url).changes  # what the database has beyond v1
+    left = api.check(v1, postgres_url).changes  # what the database has beyond v1
     assert [(str(change.op), change.detail.get("value")) for change in left] == [
         ("drop_enum_value", "closed")
     ]
     assert account_rows(postgres_url) == rows
     revision.write_text(text)  # the fixed revision re-runs: adding the member again is a no-op
-    workflow.upgrade(versions, postgres_url)
-    assert workflow.check(v2, postgres_url).changes == ()
+    api.upgrade(versions, postgres_url)
+    assert api.check(v2, postgres_url).changes == ()
 
 
 # -- SQLite: verify works on a copy; interrupted upgrades leave the previous revision ----------------
@@ -178,7 +179,7 @@ def test_verify_never_touches_the_users_sqlite_file(tmp_path: Path) -> None:
     os.utime(database, ns=(1_000_000_000_000_000_000, 1_000_000_000_000_000_000))
     before = database.read_bytes(), database.stat().st_mtime_ns
 
-    report = workflow.verify(revision.parent, url)
+    report = api.verify(revision.parent, url)
 
     assert report.passed, str(report)
     assert (database.read_bytes(), database.stat().st_mtime_ns) == before
@@ -195,12 +196,12 @@ def test_upgrade_of_a_copy_that_raises_leaves_original_and_copy_intact(tmp_path:
     inject_into_upgrade(revision, INJECTED_FAILURE)
 
     with pytest.raises(MigrationCommandError, match="dbkit_injected_failure"):
-        workflow.upgrade(versions, f"sqlite:///{copy}")
+        api.upgrade(versions, f"sqlite:///{copy}")
 
     assert original.read_bytes() == original_before
     assert sqlite_dump(copy) == copy_before
-    assert workflow.current(versions, f"sqlite:///{copy}") == read_history(versions).revisions[0].revision
-    assert workflow.check(v1, f"sqlite:///{copy}").changes == ()
+    assert api.current(versions, f"sqlite:///{copy}") == read_history(versions).revisions[0].revision
+    assert api.check(v1, f"sqlite:///{copy}").changes == ()
 
 
 def test_upgrade_of_a_copy_killed_mid_way_leaves_it_at_the_previous_revision(tmp_path: Path) -> None:
@@ -240,7 +241,7 @@ def test_upgrade_of_a_copy_killed_mid_way_leaves_it_at_the_previous_revision(tmp
     assert process.returncode == -signal.SIGKILL
     assert original.read_bytes() == original_before
     assert sqlite_dump(copy) == copy_before  # SQLite rolls the hot journal back on the next open
-    assert workflow.current(versions, f"sqlite:///{copy}") == read_history(versions).revisions[0].revision
+    assert api.current(versions, f"sqlite:///{copy}") == read_history(versions).revisions[0].revision
 
 
 # -- concurrent `dbkit revision` runs ----------------------------------------------------------------------
@@ -249,12 +250,12 @@ def test_revision_planned_against_an_old_head_is_refused(tmp_path: Path) -> None
     with_column = write_codebase(tmp_path / "with_column", new_column=True)
     with_notes = write_codebase(tmp_path / "with_notes", notes=True)
     versions = tmp_path / "versions"
-    workflow.revision(v1, versions, from_source=v1, message="baseline")
-    first = workflow.plan_revision(with_column, versions, message="column")
-    second = workflow.plan_revision(with_notes, versions, message="notes")
-    workflow.write_planned_revision(first, versions)
+    api.revision(v1, versions, from_source=v1, message="baseline")
+    first = api.plan_revision(with_column, versions, message="column")
+    second = api.plan_revision(with_notes, versions, message="notes")
+    api.write_planned_revision(first, versions)
     with pytest.raises(RevisionError, match="the history moved"):
-        workflow.write_planned_revision(second, versions)
+        api.write_planned_revision(second, versions)
     assert len(read_history(versions).heads) == 1
     assert len(list(versions.glob("*.py"))) == 2
 
@@ -267,7 +268,7 @@ def test_concurrent_revision_commands_never_leave_two_heads(tmp_path: Path) -> N
         write_codebase(tmp_path / "with_member", new_member=True),
     ]
     versions = tmp_path / "versions"
-    workflow.revision(v1, versions, from_source=v1, message="baseline")
+    api.revision(v1, versions, from_source=v1, message="baseline")
     processes = [
         subprocess.Popen(
             [

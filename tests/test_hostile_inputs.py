@@ -26,12 +26,12 @@ from dbkit.errors import (
     ModelDefinitionError,
     ModelReferenceError,
 )
-from dbkit.migrate import workflow
-from dbkit.migrate.codebase import CodebaseError, CodebaseLoadError
-from dbkit.migrate.hints import MigrationHintError
-from dbkit.migrate.revision import RevisionError
-from dbkit.migrate.runner import MigrationCommandError
-from dbkit.migrate.snapshot import SnapshotError
+from dbkit.migrate import api
+from dbkit.migrate.diff.hints import MigrationHintError
+from dbkit.migrate.revisions.history import RevisionError
+from dbkit.migrate.revisions.runner import MigrationCommandError
+from dbkit.migrate.schema.documents import SnapshotError
+from dbkit.migrate.source.codebase import CodebaseError, CodebaseLoadError
 from dbkit.naming import MAX_IDENTIFIER_BYTES
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
@@ -123,7 +123,7 @@ def test_refused_codebase_snapshot_and_revision_write_nothing(
 def test_refused_codebase_raises_a_typed_error_in_python(case: str) -> None:
     _, error = REFUSED_CODEBASES[case]
     with pytest.raises(error):
-        workflow.snapshot_of(HOSTILE / case)
+        api.snapshot_of(HOSTILE / case)
 
 
 @pytest.mark.parametrize(
@@ -158,15 +158,15 @@ def test_a_path_that_is_a_file_is_refused(capsys: pytest.CaptureFixture[str], tm
     code, _, err = run(capsys, "revision", model_file, "--versions", tmp_path / "v", "-m", "x")
     assert_one_line_error(code, err, "not a codebase directory")
     with pytest.raises(CodebaseError, match="not a directory"):
-        workflow.parity(model_file)
+        api.parity(model_file)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_a_missing_path_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = run(capsys, "diff", tmp_path / "nowhere", SAMPLE)
     assert_one_line_error(code, err, "not a codebase directory, a snapshot .json file or a database URL")
-    with pytest.raises(workflow.SourceError):
-        workflow.snapshot_of(tmp_path / "nowhere")
+    with pytest.raises(api.SourceError):
+        api.snapshot_of(tmp_path / "nowhere")
 
 
 def test_snapshot_out_that_is_a_directory_is_refused(
@@ -194,14 +194,14 @@ def test_migration_notes_naming_a_missing_column_refuse_the_revision(
     assert_one_line_error(code, err, "migration_notes of UserModel", fragment)
     assert not versions.exists()
     with pytest.raises(MigrationHintError, match=re.escape(fragment)):
-        workflow.revision(HOSTILE / case, versions, message="first")
+        api.revision(HOSTILE / case, versions, message="first")
     assert not versions.exists()
 
 
 # -- snapshot files ------------------------------------------------------------------------------------
 def _good_snapshot(tmp_path: Path) -> dict:
     path = tmp_path / "good.json"
-    workflow.write_snapshot(SAMPLE, path)
+    api.write_snapshot(SAMPLE, path)
     return json.loads(path.read_text())
 
 
@@ -240,7 +240,7 @@ def test_broken_snapshot_file_is_refused_by_diff_and_revision(
     assert_one_line_error(code, err, fragment)
     assert tree(tmp_path) == before
     with pytest.raises(SnapshotError):
-        workflow.diff(broken, SAMPLE)
+        api.diff(broken, SAMPLE)
 
 
 # -- database URLs --------------------------------------------------------------------------------------
@@ -263,18 +263,18 @@ def test_unusable_database_url_is_refused_by_check_and_diff(
     assert_one_line_error(*run(capsys, "check", SAMPLE, "--url", url)[::2], fragment)
     assert_one_line_error(*run(capsys, "diff", url, SAMPLE)[::2], fragment)
     with pytest.raises(error):
-        workflow.check(SAMPLE, url)
+        api.check(SAMPLE, url)
     assert list(tmp_path.iterdir()) == []  # reading a missing SQLite file never creates it
 
 
 def test_unknown_driver_is_refused_by_upgrade(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     versions = tmp_path / "versions"
-    workflow.revision(SAMPLE, versions, from_source=SAMPLE, message="baseline")
+    api.revision(SAMPLE, versions, from_source=SAMPLE, message="baseline")
     before = tree(tmp_path)
     code, _, err = run(capsys, "upgrade", "--versions", versions, "--url", "foo://somewhere/app")
     assert_one_line_error(code, err, "sqlalchemy.dialects:foo")
     with pytest.raises(MigrationCommandError):
-        workflow.upgrade(versions, "foo://somewhere/app")
+        api.upgrade(versions, "foo://somewhere/app")
     assert tree(tmp_path) == before
 
 
@@ -295,9 +295,7 @@ def test_backfill_of_an_unknown_column_is_refused(capsys: pytest.CaptureFixture[
     code, _, err = run(capsys, *argv, "--backfill", "users.nope=1")
     assert_one_line_error(code, err, "--backfill users.nope", "no column")
     with pytest.raises(MigrationHintError, match=r"users\.nope"):
-        workflow.revision(
-            V2, versions, from_source=SAMPLE, allow_destructive=True, backfills={"users.nope": "1"}
-        )
+        api.revision(V2, versions, from_source=SAMPLE, allow_destructive=True, backfills={"users.nope": "1"})
     assert not versions.exists()
 
 
@@ -305,8 +303,8 @@ def test_backfill_of_an_unknown_column_is_refused(capsys: pytest.CaptureFixture[
 def versions_with_history(tmp_path: Path) -> Path:
     """A baseline of the sample app, then the v2 evolution."""
     versions = tmp_path / "history" / "versions"
-    workflow.revision(SAMPLE, versions, from_source=SAMPLE, message="baseline")
-    workflow.revision(V2, versions, message="evolve", allow_destructive=True)
+    api.revision(SAMPLE, versions, from_source=SAMPLE, message="baseline")
+    api.revision(V2, versions, message="evolve", allow_destructive=True)
     return versions
 
 
@@ -318,8 +316,8 @@ def test_from_that_disagrees_with_the_history_is_refused(
         capsys, "revision", V2, "--versions", versions_with_history, "--from", SAMPLE, "-m", "again"
     )
     assert_one_line_error(code, err, "is not the schema", "drop --from")
-    with pytest.raises(workflow.RevisionRefusedError):
-        workflow.revision(V2, versions_with_history, from_source=SAMPLE, message="again")
+    with pytest.raises(api.RevisionRefusedError):
+        api.revision(V2, versions_with_history, from_source=SAMPLE, message="again")
     assert tree(versions_with_history.parent) == before
 
 
@@ -349,7 +347,7 @@ def test_two_heads_are_refused(
     assert "f0f0f0f0f0f0" in err or "Multiple head" in err
     assert tree(tmp_path) == before
     with pytest.raises(RevisionError, match="2 heads"):
-        workflow.revision(V2, versions_with_history, message="next")
+        api.revision(V2, versions_with_history, message="next")
 
 
 @pytest.mark.parametrize(
@@ -377,7 +375,7 @@ def test_revision_file_that_does_not_import_is_named(
         assert_one_line_error(code, err, "0000_broken.py, line 1", fragment)
     assert tree(tmp_path) == before
     with pytest.raises(RevisionError, match=r"0000_broken\.py"):
-        workflow.history(versions_with_history)
+        api.history(versions_with_history)
 
 
 def test_versions_path_that_is_a_file_is_refused(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -480,7 +478,7 @@ def workflow_url(url: str) -> sa.engine.URL:
 def test_generated_constraint_names_past_63_bytes_are_shortened_and_work(
     database_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    snapshot = workflow.snapshot_of(LONG_CONSTRAINTS)
+    snapshot = api.snapshot_of(LONG_CONSTRAINTS)
     names = [
         name
         for table in snapshot.tables
@@ -507,15 +505,15 @@ def test_index_without_columns_is_a_warning_until_ddl_is_emitted(
     assert code == 0 and "warning:" in out and "ix_products_nothing" in out
     code, out, _ = run(capsys, "parity", codebase)
     assert code == 0 and "ix_products_nothing" in out and "has no columns" in out
-    assert "has no columns" in json.dumps(workflow.parity(codebase).to_json())
+    assert "has no columns" in json.dumps(api.parity(codebase).to_json())
     code, _, err = run(capsys, "snapshot", codebase, "--out", tmp_path / "s.json")
     assert code == 0  # a snapshot emits no DDL
     versions = tmp_path / "versions"
     code, _, err = run(capsys, "revision", codebase, "--versions", versions, "-m", "first")
     assert_one_line_error(code, err, "'ix_products_nothing'", "has no columns")
     assert not versions.exists()
-    with pytest.raises(workflow.RevisionRefusedError):
-        workflow.revision(codebase, versions, message="first")
+    with pytest.raises(api.RevisionRefusedError):
+        api.revision(codebase, versions, message="first")
 
 
 def test_revision_edited_by_hand_is_a_warning_and_its_snapshots_stay_honest(

@@ -46,13 +46,15 @@ from strategies import (
 from dbkit import DatabaseManager, ModelRegistry
 from dbkit.generate.builder import is_database_model
 from dbkit.manager import normalize_url
-from dbkit.migrate import workflow
-from dbkit.migrate.compare import CompareOptions, Op, diff_snapshots
-from dbkit.migrate.lint import needs_backfill
-from dbkit.migrate.parity import schema_differences
-from dbkit.migrate.scaffold import SourceTable, scaffold
-from dbkit.migrate.schema import Snapshot
-from dbkit.migrate.snapshot import snapshot_from_database, snapshot_from_metadata
+from dbkit.migrate import api
+from dbkit.migrate.codemod.scaffold import SourceTable, scaffold
+from dbkit.migrate.diff.changes import Op
+from dbkit.migrate.diff.compare import CompareOptions, diff_snapshots
+from dbkit.migrate.diff.risk import needs_backfill
+from dbkit.migrate.schema.from_database import snapshot_from_database
+from dbkit.migrate.schema.from_models import snapshot_from_metadata
+from dbkit.migrate.schema.snapshot import Snapshot
+from dbkit.migrate.source.parity import schema_differences
 
 EXAMPLES_ENV = "DBKIT_HYPOTHESIS_EXAMPLES"
 ROWS_PER_TABLE = 3
@@ -205,7 +207,7 @@ def backfills_for(old: Schema, new: Schema) -> dict[str, str]:
     """A backfill for every NOT NULL column the evolution adds to an existing table."""
     kinds = {(m.table, f.name): f.kind for m in new.spec.models for f in m.fields}
     fills = {}
-    for change in workflow.diff(old.snapshot, new.snapshot).changes:
+    for change in api.diff(old.snapshot, new.snapshot).changes:
         if change.op == Op.ADD_COLUMN and needs_backfill(change.detail["new"]):
             fill = FIELD_KINDS[kinds[(change.table, change.column)]].backfill
             assert fill is not None, f"strategy added {change.target} NOT NULL without a backfill"
@@ -311,7 +313,7 @@ def changed_cells(
 
 
 def assert_matches(source: Snapshot, url: str, moment: str, evolution: Evolution) -> None:
-    changes = workflow.check(source, url).changes
+    changes = api.check(source, url).changes
     assert not changes, f"{moment}:\n{differences_text(list(changes))}\nsteps: {evolution.steps}"
 
 
@@ -326,7 +328,7 @@ def test_revision_round_trip_keeps_rows(evolution: Evolution, postgres_server_ur
             fresh_databases(postgres_server_url, directory) as urls,
         ):
             versions = directory / "versions"
-            baseline, *_change = workflow.revision(
+            baseline, *_change = api.revision(
                 new.snapshot,
                 versions,
                 from_source=old.snapshot,
@@ -335,14 +337,14 @@ def test_revision_round_trip_keeps_rows(evolution: Evolution, postgres_server_ur
             )
             for backend, url in urls.items():
                 moment = f"{backend}, steps {evolution.steps}"
-                workflow.upgrade(versions, url, to=baseline.revision)
+                api.upgrade(versions, url, to=baseline.revision)
                 assert_matches(old.snapshot, url, f"{moment}: baseline", evolution)
                 populate(url, old)
                 before = kept_rows(url, old, new)
-                workflow.upgrade(versions, url)
+                api.upgrade(versions, url)
                 assert_matches(new.snapshot, url, f"{moment}: after upgrade", evolution)
                 assert not changed_cells(before, kept_rows(url, new, old)), f"{moment}: upgrade changed rows"
-                workflow.downgrade(versions, url, to=baseline.revision)
+                api.downgrade(versions, url, to=baseline.revision)
                 assert_matches(old.snapshot, url, f"{moment}: after downgrade", evolution)
                 assert not changed_cells(before, kept_rows(url, old, new)), (
                     f"{moment}: downgrade changed rows"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dbkit.migrate import workflow
+from dbkit.migrate import api
 from dbkit.migrate.checks import CheckFailed, check_models_match_revisions, check_single_head
 
 pytest_plugins = ["pytester"]
@@ -74,7 +74,7 @@ def fixed_baseline(tmp_path_factory: pytest.TempPathFactory) -> Path:
     app = root / "app"
     shutil.copytree(SAMPLE_APP, app)
     fix_drifts(app)
-    workflow.revision(app, root / "migrations" / "versions", message="baseline")
+    api.revision(app, root / "migrations" / "versions", message="baseline")
     return root / "migrations"
 
 
@@ -188,7 +188,7 @@ def test_models_match_revisions_compares_with_the_head_recorded_schema(tmp_path:
     app = tmp_path / "app"
     shutil.copytree(SAMPLE_APP, app)
     versions = tmp_path / "migrations" / "versions"
-    workflow.revision(app, versions, message="baseline")
+    api.revision(app, versions, message="baseline")
     assert "recorded by head" in str(check_models_match_revisions(app, versions))
     fix_drifts(app)
     with pytest.raises(

@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from dbkit.migrate.codebase import Codebase, load_codebase
+from dbkit.migrate.source.codebase import Codebase, load_codebase
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SAMPLE_APP = DATA / "sample_app"
@@ -256,7 +256,7 @@ def test_bundled_baseline_revision_records_the_production_schema(tmp_path: Path)
     """data/migrations adopts a copy of production.sqlite3 (stamp finds its revision by schema)."""
     import shutil
 
-    from dbkit.migrate import runner
+    from dbkit.migrate.revisions import runner
 
     copy = tmp_path / "production.sqlite3"
     shutil.copy(DATA / "production.sqlite3", copy)

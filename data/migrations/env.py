@@ -10,7 +10,7 @@ import logging.config
 import sqlalchemy as sa
 from alembic import context
 
-from dbkit.migrate.alembic_env import (
+from dbkit.migrate.revisions.environment import (
     database_url,
     load_target_metadata,
     sqlite_foreign_keys_disabled,
@@ -72,7 +72,10 @@ def run_migrations_online() -> None:
     if isinstance(connectable, sa.Connection):
         run_migrations_on(connectable)
         return
-    engine = connectable or sa.create_engine(database_url(config, context.get_x_argument(as_dictionary=True).get("url")), poolclass=sa.pool.NullPool)
+    engine = connectable or sa.create_engine(
+        database_url(config, context.get_x_argument(as_dictionary=True).get("url")),
+        poolclass=sa.pool.NullPool,
+    )
     with engine.connect() as connection:
         run_migrations_on(connection)
 

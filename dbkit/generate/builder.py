@@ -32,14 +32,14 @@ from dbkit.naming import model_stem, table_name_for
 RESERVED_ATTRIBUTES = frozenset({"metadata", "registry", "query", "__table__", "__mapper__", "__tablename__"})
 
 
-def is_database_model(candidate: Any) -> bool:
-    from dbkit.generate.model import DatabaseMixin
+#: Set on every ``DatabaseMixin`` subclass (never on ``DatabaseMixin`` itself) as it is defined, so
+#: the generator recognises models without importing the class that depends on it.
+DATABASE_MODEL_MARKER = "__dbkit_database_model__"
 
-    return (
-        isinstance(candidate, type)
-        and issubclass(candidate, DatabaseMixin)
-        and candidate is not DatabaseMixin
-    )
+
+def is_database_model(candidate: Any) -> bool:
+    """``candidate`` is a model class that defines a table (a ``DatabaseMixin`` subclass)."""
+    return isinstance(candidate, type) and getattr(candidate, DATABASE_MODEL_MARKER, False) is True
 
 
 def table_name_of(model: type) -> str:

@@ -14,6 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic._internal._model_construction import ModelMetaclass
 
 from dbkit.entity import Hooks, HooksDescriptor
+from dbkit.generate import crud_variants  # noqa: F401  (registers Create, Update, Search, Network)
+from dbkit.generate.builder import DATABASE_MODEL_MARKER, generator_for
 from dbkit.generate.variants import install_variants
 from dbkit.manager import DatabaseManager, active_manager
 from dbkit.search import DateSearchModel, IdSearchModel
@@ -24,8 +26,6 @@ class DatabaseModelMeta(ModelMetaclass):
 
     @property
     def DB(cls) -> type:  # noqa: N805 - a property of the metaclass: its instance is the model class
-        from dbkit.generate.builder import generator_for
-
         return generator_for(active_manager()).generate(cls)
 
     @property
@@ -56,13 +56,12 @@ class DatabaseMixin(BaseModel, metaclass=DatabaseModelMeta):
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
+        type.__setattr__(cls, DATABASE_MODEL_MARKER, True)
         install_variants(cls)
 
     @classmethod
     def db_for(cls, manager: DatabaseManager) -> type:
         """The SQLAlchemy class generated for this model on ``manager`` (generated on first call)."""
-        from dbkit.generate.builder import generator_for
-
         return generator_for(manager).generate(cls)
 
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from dbkit.generate.builder import is_database_model
 from dbkit.generate.options import column_options
 
 
 def reference_targets(model: type) -> list[type]:
     """The DatabaseMixin models ``model`` references through its fields (in field order)."""
-    from dbkit.generate.builder import is_database_model
-
     targets: list[type] = []
     for field in model.model_fields.values():
         target = column_options(field).references

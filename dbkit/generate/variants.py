@@ -83,7 +83,3 @@ def derive_reference_id(model: type) -> type:
     required.Search = search  # type: ignore[attr-defined]
     required.__dbkit_reference_target__ = model  # type: ignore[attr-defined]
     return required
-
-
-# The CRUD, Search and Network variants register themselves on import (after the registry exists).
-from dbkit.generate import crud_variants  # noqa: E402, F401

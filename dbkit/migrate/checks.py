@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from dbkit.errors import DbkitError
 
 if TYPE_CHECKING:
-    from dbkit.migrate.compare import Change
-    from dbkit.migrate.schema import Snapshot
+    from dbkit.migrate.diff.changes import Change
+    from dbkit.migrate.schema.snapshot import Snapshot
 
 
 class CheckFailed(DbkitError):  # noqa: N818 - reads as the outcome, like pytest-alembic's failures
@@ -52,7 +52,7 @@ def _changes_text(changes: Iterable[Change]) -> list[str]:
 # -- the checks ---------------------------------------------------------------------------------
 def check_parity(path: str | Path) -> CheckResult:
     """Phase 1 gate: every generated model has the DDL of its hand-written counterpart."""
-    from dbkit.migrate.workflow import parity
+    from dbkit.migrate.api import parity
 
     report = parity(path)
     schema = report.differences("schema")
@@ -83,7 +83,7 @@ def check_parity(path: str | Path) -> CheckResult:
 
 def check_single_head(versions: str | Path) -> CheckResult:
     """The revision history has exactly one head (two developers' revisions were merged)."""
-    from dbkit.migrate.revision import read_history
+    from dbkit.migrate.revisions.history import read_history
 
     history = read_history(versions)
     if not history.revisions:
@@ -111,11 +111,11 @@ def check_models_match_revisions(
     The head's recorded snapshot when dbkit wrote it; otherwise the revisions are run on an
     empty scratch SQLite database and its schema is read back.
     """
-    from dbkit.migrate.compare import diff_snapshots
-    from dbkit.migrate.revision import read_history
-    from dbkit.migrate.schema import Snapshot
-    from dbkit.migrate.snapshot import load_snapshot
-    from dbkit.migrate.workflow import snapshot_of
+    from dbkit.migrate.api import snapshot_of
+    from dbkit.migrate.diff.compare import diff_snapshots
+    from dbkit.migrate.revisions.history import read_history
+    from dbkit.migrate.schema.documents import load_snapshot
+    from dbkit.migrate.schema.snapshot import Snapshot
 
     models = path_or_snapshot if isinstance(path_or_snapshot, Snapshot) else snapshot_of(path_or_snapshot)
     history = read_history(versions)
@@ -141,8 +141,8 @@ def check_models_match_revisions(
 def _schema_after_upgrade(versions: str | Path) -> Snapshot:
     import sqlalchemy as sa
 
-    from dbkit.migrate import runner
-    from dbkit.migrate.verify import scratch_database
+    from dbkit.migrate.revisions import runner
+    from dbkit.migrate.revisions.verify import scratch_database
 
     with scratch_database(None) as (url, _label):
         runner.upgrade(versions, url)
@@ -159,7 +159,7 @@ def check_upgrade_downgrade(versions: str | Path, url: str | None = None) -> Che
     ``url``: a SQLite file to copy, or a PostgreSQL server to create a scratch database on;
     ``None``: an empty SQLite scratch database.
     """
-    from dbkit.migrate.workflow import verify
+    from dbkit.migrate.api import verify
 
     report = verify(versions, url)
     if not report.passed:
@@ -179,7 +179,7 @@ def check_upgrade_downgrade(versions: str | Path, url: str | None = None) -> Che
 def check_phase3(path: str | Path, *, import_check: bool = False) -> CheckResult:
     """Phase 3: no ``DB_*.py`` file is left and nothing imports one (``import_check`` also imports
     every ``BLL_*`` module with ``DB_*`` modules blocked, in a fresh interpreter)."""
-    from dbkit.migrate.phases import check_phase3 as scan
+    from dbkit.migrate.codemod.legacy_imports import check_phase3 as scan
 
     report = scan(path, import_check=import_check)
     if not report.clean:
@@ -195,7 +195,7 @@ def check_phase3(path: str | Path, *, import_check: bool = False) -> CheckResult
                     for module, error in report.import_failures.items()
                 ),
             ],
-            "Rewrite the imports (`dbkit.migrate.phases.plan_rewrite`), then delete the DB_*.py files.",
+            "Rewrite the imports (`dbkit.migrate.codemod.legacy_imports.plan_rewrite`), then delete the DB_*.py files.",
         )
     return CheckResult("phase 3", f"{path} imports no hand-written module")
 

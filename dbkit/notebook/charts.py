@@ -13,8 +13,8 @@ from html import escape
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from dbkit.migrate.hints import HintedDiff
-    from dbkit.migrate.inventory import Inventory
+    from dbkit.migrate.diff.hints import HintedDiff
+    from dbkit.migrate.source.inventory import Inventory
 
 #: Stronger variants of the report colours, for bars.
 PHASE_BAR_COLOURS = {"hand_written": "#e06666", "hybrid": "#f1c232", "generated": "#6aa84f"}
@@ -96,7 +96,7 @@ def phase_chart(
     stages: Mapping[str, Inventory | Mapping[str, int]], title: str = "Tables per phase"
 ) -> Chart:
     """One bar per stage (``{"today": inventory, "after Phase 2": ...}``), split by phase."""
-    from dbkit.migrate.inventory import PHASES
+    from dbkit.migrate.source.inventory import PHASES
 
     rows = []
     for label, stage in stages.items():
@@ -107,7 +107,7 @@ def phase_chart(
 
 def diff_chart(diff: HintedDiff | Sequence[object], title: str = "Changes per table, by risk") -> Chart:
     """One bar per table, split by the risk of its changes (enum-wide changes under their enum)."""
-    from dbkit.migrate.lint import Risk
+    from dbkit.migrate.diff.risk import Risk
 
     changes = getattr(diff, "changes", diff)
     risks = tuple(

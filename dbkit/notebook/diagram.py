@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING
 from dbkit.entity import AUDIT_COLUMN_NAMES
 
 if TYPE_CHECKING:
-    from dbkit.migrate.codebase import Codebase
-    from dbkit.migrate.schema import ColumnSnapshot, ForeignKeySnapshot, Snapshot, TableSnapshot
+    from dbkit.migrate.schema.snapshot import ColumnSnapshot, ForeignKeySnapshot, Snapshot, TableSnapshot
+    from dbkit.migrate.source.codebase import Codebase
 
 _TYPE_UNSAFE = re.compile(r"[^A-Za-z0-9_()\[\]-]+")
 #: The audit columns of dbkit's and most teams' mixins: the same in every table, so often hidden.
@@ -59,16 +59,16 @@ def er_diagram(
 
 
 def _snapshot(source: Snapshot | Codebase | str | Path) -> Snapshot:
-    from dbkit.migrate.codebase import Codebase
-    from dbkit.migrate.schema import Snapshot
+    from dbkit.migrate.schema.snapshot import Snapshot
+    from dbkit.migrate.source.codebase import Codebase
 
     if isinstance(source, Snapshot):
         return source
-    from dbkit.migrate import workflow
+    from dbkit.migrate import api
 
     if isinstance(source, Codebase):
-        return workflow.codebase_snapshot(source)
-    return workflow.snapshot_of(source)
+        return api.codebase_snapshot(source)
+    return api.snapshot_of(source)
 
 
 def mermaid_er(

@@ -17,11 +17,11 @@ if TYPE_CHECKING:
     import pandas as pd
     from pandas.io.formats.style import Styler
 
-    from dbkit.migrate.compare import Change
-    from dbkit.migrate.hints import HintedDiff
-    from dbkit.migrate.inventory import Inventory
-    from dbkit.migrate.lint import Verdict
-    from dbkit.migrate.parity import ParityReport
+    from dbkit.migrate.diff.changes import Change
+    from dbkit.migrate.diff.hints import HintedDiff
+    from dbkit.migrate.diff.lint import Verdict
+    from dbkit.migrate.source.inventory import Inventory
+    from dbkit.migrate.source.parity import ParityReport
 
 #: Background colours, one per value a report column can take (light, readable with black text).
 PHASE_COLOURS = {"hand_written": "#fde2e1", "hybrid": "#fff3c4", "generated": "#d9f2d9"}
@@ -191,7 +191,7 @@ def _value_text(value: Any) -> str:
         return "—"
     if isinstance(value, Mapping):
         if "kind" in value:
-            from dbkit.migrate.schema import TypeSpec
+            from dbkit.migrate.schema.snapshot import TypeSpec
 
             return TypeSpec.from_dict(value).label()
         if "columns" in value:
@@ -216,7 +216,7 @@ def describe_change(change: Change) -> str:
         return f"{detail['kind'].replace('_', ' ')} {detail['old']} → {detail['new']}"
     if op in ("add_column", "drop_column"):
         column = detail["new" if op == "add_column" else "old"]
-        from dbkit.migrate.schema import TypeSpec
+        from dbkit.migrate.schema.snapshot import TypeSpec
 
         text = f"{TypeSpec.from_dict(column['type']).label()} {'NULL' if column['nullable'] else 'NOT NULL'}"
         return text + (f" DEFAULT {column['server_default']}" if column.get("server_default") else "")

@@ -24,7 +24,7 @@ from dbkit.notebook.frames import (
 )
 
 if TYPE_CHECKING:
-    from dbkit.migrate.codebase import Codebase
+    from dbkit.migrate.source.codebase import Codebase
 
 _PAGE_STYLE = """
 body { font-family: sans-serif; margin: 2em; color: #222; max-width: 70em; }
@@ -56,9 +56,9 @@ def write_report(
 
 def report_html(path: str | Path, *, target: str | Path | None = None, title: str | None = None) -> str:
     """The page :func:`write_report` writes."""
-    from dbkit.migrate import workflow
+    from dbkit.migrate import api
 
-    codebase = workflow.load(path)
+    codebase = api.load(path)
     name = Path(path).resolve().name
     heading = title or f"dbkit report: {name}"
     sections = [f"<h1>{escape(heading)}</h1>", _inventory_section(codebase), _parity_section(codebase)]
@@ -73,7 +73,7 @@ def report_html(path: str | Path, *, target: str | Path | None = None, title: st
 
 
 def _inventory_section(codebase: Codebase) -> str:
-    from dbkit.migrate.inventory import inventory
+    from dbkit.migrate.source.inventory import inventory
 
     result = inventory(codebase)
     counts = result.phase_counts()
@@ -90,7 +90,7 @@ def _inventory_section(codebase: Codebase) -> str:
 
 
 def _parity_section(codebase: Codebase) -> str:
-    from dbkit.migrate.parity import parity
+    from dbkit.migrate.source.parity import parity
 
     report = parity(codebase)
     schema = len(report.differences("schema"))
@@ -110,10 +110,10 @@ def _parity_section(codebase: Codebase) -> str:
 
 
 def _diff_section(codebase: Codebase, target: str | Path) -> str:
-    from dbkit.migrate import workflow
+    from dbkit.migrate import api
 
-    new = workflow.snapshot_of(target)
-    diff = workflow.diff(workflow.codebase_snapshot(codebase), new)
+    new = api.snapshot_of(target)
+    diff = api.diff(api.codebase_snapshot(codebase), new)
     verdict = diff.lint(snapshot=new)
     parts = [
         f"<h2>Changes towards {escape(Path(str(target)).name)}</h2>",
@@ -133,9 +133,9 @@ def _diff_section(codebase: Codebase, target: str | Path) -> str:
 
 
 def _diagram_section(codebase: Codebase) -> str:
-    from dbkit.migrate import workflow
+    from dbkit.migrate import api
 
-    text = mermaid_er(workflow.codebase_snapshot(codebase))
+    text = mermaid_er(api.codebase_snapshot(codebase))
     return (
         "<h2>Entity-relationship diagram (Mermaid source)</h2>\n"
         "<p>Paste into a Markdown <code>```mermaid</code> block (GitHub, JupyterLab) to draw it.</p>\n"

@@ -19,10 +19,10 @@ from dbkit.notebook.frames import RISK_COLOURS, VERDICT_COLOURS, _styled, diff_f
 if TYPE_CHECKING:
     import pandas as pd
 
-    from dbkit.migrate.hints import RenameSuggestion
-    from dbkit.migrate.revision import WrittenRevision
-    from dbkit.migrate.schema import Snapshot
-    from dbkit.migrate.workflow import RevisionPlan
+    from dbkit.migrate.api import RevisionPlan
+    from dbkit.migrate.diff.hints import RenameSuggestion
+    from dbkit.migrate.revisions.writer import WrittenRevision
+    from dbkit.migrate.schema.snapshot import Snapshot
 
 ALL_TABLES = "(all tables)"
 ACCEPT, REJECT = "accept", "reject"
@@ -106,9 +106,9 @@ class ReviewPanel:
         return [target for target, box in self.waivers.items() if box.value]
 
     def _plan_without_waivers(self, accepted: tuple[str, ...] | list[str]) -> RevisionPlan:
-        from dbkit.migrate import workflow
+        from dbkit.migrate import api
 
-        return workflow.plan_revision(
+        return api.plan_revision(
             self.new,
             self.versions_dir,
             message=self.message,
@@ -181,14 +181,14 @@ class ReviewPanel:
     def write(self, _button: Any = None) -> list[WrittenRevision]:
         """Write the revision as reviewed; refused plans write nothing and say why."""
         from dbkit.errors import DbkitError
-        from dbkit.migrate import workflow
+        from dbkit.migrate import api
 
         plan = self.compute_plan()
         if not plan.allowed:
             self.status.value = "<pre>" + _escape(plan.verdict.message) + "</pre>"
             return []
         try:
-            written = workflow.write_planned_revision(plan, self.versions_dir)
+            written = api.write_planned_revision(plan, self.versions_dir)
         except DbkitError as exc:
             self.status.value = "<pre>" + _escape(f"Not written: {exc}") + "</pre>"
             return []
@@ -219,10 +219,10 @@ class ReviewPanel:
 
 
 def _snapshot(source: str | Path | Snapshot) -> Snapshot:
-    from dbkit.migrate import workflow
-    from dbkit.migrate.schema import Snapshot
+    from dbkit.migrate import api
+    from dbkit.migrate.schema.snapshot import Snapshot
 
-    return source if isinstance(source, Snapshot) else workflow.snapshot_of(source)
+    return source if isinstance(source, Snapshot) else api.snapshot_of(source)
 
 
 def _escape(text: str) -> str:

@@ -1,0 +1,1 @@
+"""Source rewrites: hand-written tables → BLL model source, and legacy imports → generated classes."""

@@ -1,0 +1,169 @@
+"""Facts about SQLAlchemy objects the scaffold generator reads (DDL spellings, names, defaults)."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, ClassVar
+
+import sqlalchemy as sa
+from pydantic import create_model
+from sqlalchemy.sql import naming as sa_naming
+from sqlalchemy.sql.base import _NONE_NAME
+from sqlalchemy.sql.elements import conv
+
+from dbkit.generate.variants import derive_reference_id
+from dbkit.manager import DatabaseManager
+from dbkit.migrate.codemod.scaffold.constants import DDL_DIALECTS
+from dbkit.naming import naming_convention, reference_field_for
+
+# -- facts about SQLAlchemy objects ------------------------------------------------------------------
+
+
+def ddl_type(type_: sa.types.TypeEngine[Any]) -> tuple[str, ...]:
+    """A column type as the DDL of each dialect in :data:`DDL_DIALECTS` spells it."""
+    spelled = []
+    for dialect in DDL_DIALECTS:
+        try:
+            spelled.append(type_.compile(dialect=dialect))
+        except sa.exc.CompileError as exc:
+            spelled.append(f"<cannot compile: {exc}>")
+    return tuple(spelled)
+
+
+def sql_text(expression: Any) -> str:
+    """An SQL expression as PostgreSQL DDL spells it, bound values inlined."""
+    if isinstance(expression, str):
+        return expression
+    compiled = expression.compile(
+        dialect=DDL_DIALECTS[0], compile_kwargs={"literal_binds": True, "include_table": False}
+    )
+    return str(compiled)
+
+
+def server_default_sql(column: sa.Column[Any]) -> str | None:
+    default = column.server_default
+    if default is None:
+        return None
+    arg = getattr(default, "arg", None)
+    if arg is None:
+        return f"<{type(default).__name__}>"
+    return sql_text(arg) if not isinstance(arg, str) else repr(arg)
+
+
+def resolved_name(constraint: Any) -> str | None:
+    """The name the DDL gives a constraint or index, after the Base's naming convention; None: the database's."""
+    name = constraint.name
+    if name is None:
+        return None
+    if name is _NONE_NAME:
+        name = sa_naming._constraint_name_for_table(constraint, constraint.table)
+    return None if name is None else str(name)
+
+
+def is_explicit_name(constraint: Any) -> bool:
+    """True when the author wrote the name (a naming convention's result is a ``conv``)."""
+    return isinstance(constraint.name, str) and not isinstance(constraint.name, conv)
+
+
+_CONVENTION_KEYS = {
+    sa.UniqueConstraint: "dbkit_uq",
+    sa.ForeignKeyConstraint: "dbkit_fk",
+    sa.PrimaryKeyConstraint: "dbkit_pk",
+    sa.CheckConstraint: "dbkit_ck",
+    sa.Index: "dbkit_ix",
+}
+
+
+def dbkit_name(constraint: Any, table: sa.Table) -> str:
+    """The name dbkit's naming convention gives an unnamed constraint or index like ``constraint``."""
+    key = next(key for kind, key in _CONVENTION_KEYS.items() if isinstance(constraint, kind))
+    return naming_convention()[key](constraint, table)
+
+
+def name_to_render(constraint: Any, table: sa.Table) -> str | None:
+    """The name the scaffolded constraint must spell out; None where dbkit's convention gives the same."""
+    name = resolved_name(constraint)
+    if name is None:
+        return None
+    if is_explicit_name(constraint) or name != dbkit_name(constraint, table):
+        return name
+    return None
+
+
+def original_callable(default: Any) -> Any:
+    """The function a ``Column(default=fn)`` was given (SQLAlchemy wraps it to accept a context)."""
+    arg = default.arg
+    return getattr(arg, "__wrapped__", arg)
+
+
+def python_default_kind(default: Any) -> tuple[str, Any]:
+    """``("none"|"scalar"|"callable"|"clause"|other, value)`` of a column's Python-side default."""
+    if default is None:
+        return ("none", None)
+    if getattr(default, "is_sequence", False):
+        return ("sequence", default.name)
+    if default.is_callable:
+        return ("callable", None)
+    if default.is_clause_element:
+        return ("clause", sql_text(default.arg))
+    if default.is_scalar:
+        return ("scalar", default.arg)
+    return (type(default).__name__, None)
+
+
+def column_signature(column: sa.Column[Any]) -> tuple[Any, ...]:
+    """What "the same column" means for choosing mixins: DDL facts plus the kinds of Python defaults."""
+    foreign_keys = sorted(
+        (
+            fk.target_fullname,
+            fk.ondelete,
+            fk.onupdate,
+            resolved_name(fk.constraint) if fk.constraint else None,
+        )
+        for fk in column.foreign_keys
+    )
+    default_kind = python_default_kind(column.default)[0]
+    onupdate = python_default_kind(column.onupdate)
+    return (
+        column.name,
+        ddl_type(column.type),
+        column.nullable,
+        column.primary_key,
+        server_default_sql(column),
+        column.comment,
+        tuple(foreign_keys),
+        repr(column.identity) if column.identity is not None else None,
+        sql_text(column.computed.sqltext) if column.computed is not None else None,
+        default_kind,
+        onupdate,
+    )
+
+
+@functools.cache
+def mixin_columns_table() -> sa.Table:
+    """The table dbkit generates for a model with no fields: the mixins' own column definitions."""
+    from dbkit.generate.model import DatabaseMixin
+
+    class ScaffoldProbeModel(DatabaseMixin):
+        table_name: ClassVar[str] = "dbkit_scaffold_probe"
+
+    return ScaffoldProbeModel.db_for(DatabaseManager("sqlite://")).__table__  # type: ignore[attr-defined]
+
+
+@functools.cache
+def reference_description(model_name: str) -> str:
+    """The description (hence column comment) ``<model_name>.ReferenceID`` gives its field."""
+    stand_in = create_model(model_name)
+    variant = derive_reference_id(stand_in)
+    return variant.model_fields[reference_field_for(model_name)].description or ""
+
+
+def model_name_for(table: sa.Table, mapped_class: type | None) -> str:
+    """``User`` → ``UserModel``; a Core table ``document_tags`` → ``DocumentTagModel``."""
+    if mapped_class is not None:
+        return f"{mapped_class.__name__}Model"
+    import inflection  # the inflector dbkit's own table names use
+
+    words = table.name.split("_")
+    words[-1] = inflection.singularize(words[-1])
+    return "".join(word[:1].upper() + word[1:] for word in words if word) + "Model"

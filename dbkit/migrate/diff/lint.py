@@ -1,0 +1,338 @@
+"""Changes → risks, refusals, backfill plans and PostgreSQL lock warnings.
+
+Every change has a :class:`Risk`: ``safe``; ``data_dependent`` (succeeds or not depending on the
+rows: NOT NULL added without a server default, nullable → NOT NULL, a new unique/check/foreign
+key, a type that narrows or converts); ``destructive`` (loses data: a dropped table or column,
+a removed enum member); ``backward_incompatible`` (old code breaks: renames).
+
+:func:`lint_changes` turns a change list into a :class:`Verdict`: destructive changes are
+refused unless allowed (``--allow-destructive`` or a waiver in ``migration_notes``), a NOT
+NULL column added without a server default is refused until a backfill value is given, and on
+PostgreSQL, operations that lock a large table are flagged with their safe form.
+
+Pure Python: this module runs on the ``dbkit diff`` fast path.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from dbkit.migrate.diff.risk import Risk, needs_backfill, rewrites_table
+from dbkit.migrate.schema.snapshot import POSTGRESQL, TypeSpec
+
+if TYPE_CHECKING:
+    from dbkit.migrate.diff.changes import Change
+    from dbkit.migrate.schema.snapshot import Snapshot
+
+
+#: Tables with at least this many rows are "large" for PostgreSQL lock warnings.
+LARGE_TABLE_ROWS = 100_000
+
+
+# -- plans and warnings ---------------------------------------------------------------------------
+_CONSTANT = re.compile(
+    r"^(?:'(?:[^']|'')*'|[+-]?\d+(?:\.\d+)?|true|false|null|current_timestamp|current_date|current_time)$",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class BackfillPlan:
+    """How existing rows get a value for a column that becomes NOT NULL.
+
+    ``strategy``: ``server_default`` (the column's own default fills them; nothing to do),
+    ``temporary_default`` (add the column NOT NULL with ``value`` as server default, then
+    drop that default so the schema equals the models), ``nullable_then_backfill`` (add it
+    nullable, ``UPDATE`` existing rows to ``value``, then ``SET NOT NULL``: used when ``value``
+    is an expression over other columns, which a default cannot be), or ``fill_nulls``
+    (an existing column made NOT NULL: ``UPDATE ... WHERE col IS NULL`` first).
+    """
+
+    table: str
+    column: str
+    strategy: str
+    value: str | None
+    steps: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "column": self.column,
+            "strategy": self.strategy,
+            "value": self.value,
+            "steps": list(self.steps),
+        }
+
+
+@dataclass(frozen=True)
+class LockRisk:
+    """A PostgreSQL operation that blocks a large table, and the form that does not."""
+
+    table: str
+    column: str | None
+    op: str
+    rows: int
+    problem: str
+    safe_form: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {key: getattr(self, key) for key in ("table", "column", "op", "rows", "problem", "safe_form")}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """What lint says about one change."""
+
+    change: Change
+    refusal: str | None = None
+    plan: BackfillPlan | None = None
+    lock_risks: tuple[LockRisk, ...] = ()
+
+    @property
+    def risk(self) -> Risk:
+        return self.change.risk
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The lint result: ``allowed`` unless some finding was refused; ``message`` says why and what to do."""
+
+    findings: tuple[Finding, ...] = ()
+
+    @property
+    def refusals(self) -> tuple[str, ...]:
+        return tuple(f.refusal for f in self.findings if f.refusal)
+
+    @property
+    def allowed(self) -> bool:
+        return not self.refusals
+
+    @property
+    def message(self) -> str:
+        if self.allowed:
+            return "No change is refused."
+        count = len(self.refusals)
+        header = f"Refused: {count} change{'s' if count > 1 else ''} cannot be applied as they stand."
+        return "\n".join([header, *(f"- {text}" for text in self.refusals)])
+
+    @property
+    def plans(self) -> tuple[BackfillPlan, ...]:
+        return tuple(f.plan for f in self.findings if f.plan)
+
+    @property
+    def lock_risks(self) -> tuple[LockRisk, ...]:
+        return tuple(risk for f in self.findings for risk in f.lock_risks)
+
+    def by_risk(self) -> dict[Risk, list[Change]]:
+        grouped: dict[Risk, list[Change]] = {risk: [] for risk in Risk}
+        for finding in self.findings:
+            grouped[finding.risk].append(finding.change)
+        return grouped
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "allowed": self.allowed,
+            "refusals": list(self.refusals),
+            "plans": [plan.to_json() for plan in self.plans],
+            "lock_risks": [risk.to_json() for risk in self.lock_risks],
+            "risks": {str(risk): len(changes) for risk, changes in self.by_risk().items()},
+        }
+
+
+def lint_changes(
+    changes: Iterable[Change],
+    *,
+    allow_destructive: bool = False,
+    waivers: Iterable[str] = (),
+    backfills: Mapping[str, str] | None = None,
+    dialect: str | None = None,
+    row_counts: Mapping[str, int] | None = None,
+    large_table_rows: int = LARGE_TABLE_ROWS,
+    snapshot: Snapshot | None = None,
+) -> Verdict:
+    """Judge ``changes`` for a revision.
+
+    ``waivers`` name what may be destroyed (``table``, ``table.column``, ``enum`` or
+    ``enum.value``); ``backfills`` map ``table.column`` → an SQL value for existing rows;
+    ``row_counts`` (table → rows) with ``dialect="postgresql"`` enables lock warnings;
+    ``snapshot`` (the new schema) lets messages name each table's model.
+    """
+    waived = set(waivers)
+    fills = dict(backfills or {})
+    models = {t.name: t.model for t in snapshot.tables if t.model} if snapshot else {}
+    counts = dict(row_counts or {})
+    findings = []
+    for change in changes:
+        refusal = None
+        if change.risk == Risk.DESTRUCTIVE and not allow_destructive and not _is_waived(change, waived):
+            refusal = _destructive_refusal(change, models)
+        plan = _backfill_plan(change, fills)
+        if plan is None and change.op == "add_column" and needs_backfill(change.detail["new"]):
+            refusal = _backfill_refusal(change, models)
+        rows = counts.get(change.table or "", 0)
+        lock_risks = (
+            _lock_risks(change, plan, rows) if dialect == POSTGRESQL and rows >= large_table_rows else ()
+        )
+        findings.append(Finding(change, refusal, plan, lock_risks))
+    return Verdict(tuple(findings))
+
+
+def waiver_names(change: Change) -> set[str]:
+    """The names a waiver may use for ``change``: ``table``, ``table.column``, ``enum``, ``enum.value``."""
+    if change.op == "drop_enum_value":
+        enum, value = change.detail.get("enum"), change.detail.get("value")
+        names = {str(enum), f"{enum}.{value}"}
+        return names | ({change.target, f"{change.table}.*"} if change.table else set())
+    return {change.target, f"{change.table}.*"} if change.column else {change.target}
+
+
+def _is_waived(change: Change, waived: set[str]) -> bool:
+    return "*" in waived or bool(waiver_names(change) & waived)
+
+
+def _model_hint(table: str | None, models: Mapping[str, str]) -> str:
+    model = models.get(table or "")
+    return f"the migration_notes of {model}" if model else "the model's migration_notes"
+
+
+def _destructive_refusal(change: Change, models: Mapping[str, str]) -> str:
+    what = {
+        "drop_table": f"drop table {change.table} (every row in it is lost)",
+        "drop_column": f"drop column {change.target} (its values are lost)",
+        "drop_enum_value": f"remove value {change.detail.get('value')!r} from enum {change.detail.get('enum')} "
+        "(rows holding it cannot be kept)",
+    }[str(change.op)]
+    waiver = (
+        change.target
+        if change.op != "drop_enum_value"
+        else f"{change.detail.get('enum')}.{change.detail.get('value')}"
+    )
+    return (
+        f"Destructive change refused: {what}. If it is intended, pass --allow-destructive, or add "
+        f'{{"allow_destructive": ["{waiver}"]}} to {_model_hint(change.table, models)}. '
+        "If it is really a rename, add a rename hint instead."
+    )
+
+
+def _backfill_refusal(change: Change, models: Mapping[str, str]) -> str:
+    return (
+        f"Column {change.target} is added as NOT NULL without a server default, so existing rows of "
+        f"{change.table} need a value. Give one with --backfill {change.target}=VALUE (an SQL value, e.g. "
+        f"--backfill {change.target}=\"'unknown'\"), or add "
+        f'{{"backfill": {{"{change.target}": "VALUE"}}}} to {_model_hint(change.table, models)}, '
+        "or give the column a server_default, or make it nullable."
+    )
+
+
+def _backfill_plan(change: Change, fills: Mapping[str, str]) -> BackfillPlan | None:
+    table, column = change.table or "", change.column or ""
+    if change.op == "add_column" and not change.detail["new"]["nullable"]:
+        default = change.detail["new"].get("server_default")
+        if default:
+            return BackfillPlan(
+                table, column, "server_default", default, (f"add {change.target} NOT NULL DEFAULT {default}",)
+            )
+        if change.target not in fills:
+            return None
+        value = fills[change.target]
+        if _CONSTANT.match(value.strip()):
+            return BackfillPlan(
+                table,
+                column,
+                "temporary_default",
+                value,
+                (
+                    f"add {change.target} NOT NULL with temporary server default {value} (fills existing rows)",
+                    f"drop the temporary server default of {change.target}",
+                ),
+            )
+        return BackfillPlan(
+            table,
+            column,
+            "nullable_then_backfill",
+            value,
+            (
+                f"add {change.target} as nullable",
+                f"UPDATE {table} SET {column} = {value}",
+                f"set {change.target} NOT NULL",
+            ),
+        )
+    nullable = change.detail.get("nullable") if change.op == "alter_column" else None
+    if nullable and nullable["old"] and not nullable["new"] and change.target in fills:
+        value = fills[change.target]
+        return BackfillPlan(
+            table,
+            column,
+            "fill_nulls",
+            value,
+            (
+                f"UPDATE {table} SET {column} = {value} WHERE {column} IS NULL",
+                f"set {change.target} NOT NULL",
+            ),
+        )
+    return None
+
+
+def _lock_risks(change: Change, plan: BackfillPlan | None, rows: int) -> tuple[LockRisk, ...]:
+    table, column, op = change.table or "", change.column, str(change.op)
+    found: list[LockRisk] = []
+
+    def flag(problem: str, safe_form: str) -> None:
+        found.append(LockRisk(table, column, op, rows, problem, safe_form))
+
+    name = (
+        (change.detail.get("new") or {}).get("name") if isinstance(change.detail.get("new"), dict) else None
+    )
+    if op == "add_index":
+        flag(
+            "CREATE INDEX blocks every write to the table while it builds.",
+            f"CREATE INDEX CONCURRENTLY {name or ''} (op.create_index(..., postgresql_concurrently=True) "
+            "inside op.get_context().autocommit_block()).",
+        )
+    elif op == "add_unique":
+        flag(
+            "ADD CONSTRAINT ... UNIQUE builds its index under a lock that blocks writes.",
+            "CREATE UNIQUE INDEX CONCURRENTLY, then ALTER TABLE ... ADD CONSTRAINT ... UNIQUE USING INDEX.",
+        )
+    elif op in ("add_foreign_key", "add_check"):
+        flag(
+            "Adding the constraint scans the whole table while holding a lock.",
+            "ADD CONSTRAINT ... NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in a later step.",
+        )
+    elif op == "alter_column":
+        type_change = change.detail.get("type")
+        if type_change and rewrites_table(
+            TypeSpec.from_dict(type_change["old"]), TypeSpec.from_dict(type_change["new"])
+        ):
+            flag(
+                "This type change rewrites the whole table under an ACCESS EXCLUSIVE lock.",
+                "Add a new column of the new type, backfill it in batches, switch the code to it, "
+                "then drop the old column.",
+            )
+        nullable = change.detail.get("nullable")
+        if nullable and nullable["old"] and not nullable["new"]:
+            flag(
+                "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock.",
+                f"ADD CONSTRAINT ... CHECK ({column} IS NOT NULL) NOT VALID; VALIDATE CONSTRAINT; then SET NOT NULL "
+                "(PostgreSQL 12+ skips the scan thanks to the valid check) and drop the check.",
+            )
+    if plan is not None and plan.strategy in ("nullable_then_backfill", "fill_nulls"):
+        flag(
+            "The backfill UPDATE rewrites every row in one transaction.",
+            "Backfill in batches (UPDATE ... WHERE id IN (...)) before setting NOT NULL.",
+        )
+    return tuple(found)
+
+
+__all__ = [
+    "LARGE_TABLE_ROWS",
+    "BackfillPlan",
+    "Finding",
+    "LockRisk",
+    "Verdict",
+    "lint_changes",
+    "waiver_names",
+]

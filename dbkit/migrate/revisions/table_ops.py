@@ -1,0 +1,168 @@
+"""Operations over whole tables: created in dependency order, the baseline, NOT NULL backfills, one batch per table."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from alembic.operations import ops
+
+from dbkit.migrate.revisions.custom_ops import DropEnumTypeIfUnusedOp
+from dbkit.migrate.revisions.history import RevisionError, SnapshotText
+from dbkit.migrate.revisions.reasons import with_reason
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+
+_TABLE_LEVEL_OPS = (
+    ops.AddColumnOp,
+    ops.DropColumnOp,
+    ops.AlterColumnOp,
+    ops.CreateIndexOp,
+    ops.DropIndexOp,
+    ops.AddConstraintOp,
+    ops.DropConstraintOp,
+    ops.CreateTableCommentOp,
+    ops.DropTableCommentOp,
+)
+
+
+# -- building operations ---------------------------------------------------------------------------
+def not_null_backfill_ops(
+    table_name: str, column: sa.Column[Any], value: str, *, reason: str | None = None
+) -> list[ops.MigrateOperation]:
+    """Add a NOT NULL column to a populated table: add it with ``value`` as a temporary server
+    default (filling existing rows), then drop that default so the result matches the models.
+
+    The two steps are separate ``ModifyTableOps``: in one SQLite batch block the table would be
+    recreated straight to the final shape, and copying the old rows would hit NOT NULL.
+    """
+    import sqlalchemy as sa
+
+    if column.server_default is not None:
+        return [ops.ModifyTableOps(table_name, [with_reason(ops.AddColumnOp(table_name, column), reason)])]
+    filled = sa.Column(
+        column.name,
+        column.type,
+        nullable=False,
+        server_default=sa.schema.DefaultClause(str(value)),
+        comment=column.comment,
+    )
+    temporary_default = f"temporary default {value!r} filled existing rows" + (
+        f" ({reason})" if reason else ""
+    )
+    drop_default = ops.AlterColumnOp(
+        table_name,
+        column.name,
+        existing_type=column.type,
+        existing_nullable=False,
+        existing_server_default=str(value),
+        modify_server_default=None,
+    )
+    return [
+        ops.ModifyTableOps(table_name, [with_reason(ops.AddColumnOp(table_name, filled), reason)]),
+        ops.ModifyTableOps(table_name, [with_reason(drop_default, temporary_default)]),
+    ]
+
+
+def baseline_ops(snapshot: SnapshotText, *, reason: str = "baseline") -> ops.UpgradeOps:
+    """Create-table (and index) operations for a whole schema, in dependency order."""
+    from dbkit.migrate.schema.to_metadata import metadata_from_snapshot
+
+    if snapshot is None:
+        return ops.UpgradeOps(ops=[])
+    text = snapshot if isinstance(snapshot, str) else json.dumps(snapshot)
+    metadata = metadata_from_snapshot(text)
+    baseline: list[ops.MigrateOperation] = []
+    tables, deferred = creation_order(metadata.tables.values())
+    for table in tables:
+        baseline.append(with_reason(create_table_op(table, deferred), f"{reason}: table {table.name}"))
+        for index in sorted(table.indexes, key=lambda item: str(item.name)):
+            baseline.append(with_reason(ops.CreateIndexOp.from_index(index), f"{reason}: index {index.name}"))
+    for foreign_key in sorted(deferred, key=lambda fk: (fk.table.name, str(fk.name))):
+        baseline.append(
+            with_reason(
+                ops.AddConstraintOp.from_constraint(foreign_key), f"{reason}: closes a reference cycle"
+            )
+        )
+    return ops.UpgradeOps(ops=baseline)
+
+
+def creation_order(tables: Iterable[sa.Table]) -> tuple[list[sa.Table], set[sa.ForeignKeyConstraint]]:
+    """``tables`` in foreign-key order, and the foreign keys that close a cycle among them (self-references
+    aside): whichever table comes first, such a key would point at a table that does not exist yet, so it
+    is added once every table does (SQLAlchemy's own ``create_all`` rule)."""
+    from sqlalchemy.sql.ddl import sort_tables_and_constraints
+
+    ordered = sort_tables_and_constraints(list(tables))
+    deferred = {fk for table, fks in ordered if table is None for fk in fks}
+    return [table for table, _fks in ordered if table is not None], deferred
+
+
+def create_table_op(table: sa.Table, deferred: Iterable[sa.ForeignKeyConstraint] = ()) -> ops.CreateTableOp:
+    """``CreateTableOp.from_table`` without the ``deferred`` foreign keys (added once every table exists)."""
+    left_out = set(deferred)
+    return ops.CreateTableOp(
+        table.name,
+        [*table.c, *(constraint for constraint in table.constraints if constraint not in left_out)],
+        schema=table.schema,
+        _namespace_metadata=table.metadata,
+        _constraints_included=True,
+        comment=table.comment,
+        info=dict(table.info),
+        prefixes=list(table._prefixes),
+        **table.kwargs,
+    )
+
+
+def group_per_table(operations: Iterable[ops.MigrateOperation]) -> list[ops.MigrateOperation]:
+    """Consecutive loose operations on one table gathered into ``ModifyTableOps`` (one batch block each).
+
+    Only consecutive runs merge, so operations never move past another table's (foreign keys
+    may depend on that order); ``ModifyTableOps`` given by the caller stay as they are (a step
+    that must see the previous one committed, e.g. a backfill, comes as its own block).
+    """
+    grouped: list[ops.MigrateOperation] = []
+    created: set[int] = set()
+    for operation in operations:
+        if not isinstance(operation, _TABLE_LEVEL_OPS):
+            grouped.append(operation)
+            continue
+        table_name, schema = _table_of(operation)
+        previous = grouped[-1] if grouped else None
+        if (
+            isinstance(previous, ops.ModifyTableOps)
+            and id(previous) in created
+            and (previous.table_name, previous.schema) == (table_name, schema)
+        ):
+            previous.ops.append(operation)
+        else:
+            group = ops.ModifyTableOps(table_name, [operation], schema=schema)
+            created.add(id(group))
+            grouped.append(group)
+    return grouped
+
+
+def _table_of(operation: ops.MigrateOperation) -> tuple[str, str | None]:
+    # CreateForeignKeyOp (what AddConstraintOp.from_constraint gives for a foreign key) says source_table
+    table_name = getattr(operation, "table_name", None) or getattr(operation, "source_table", None)
+    if table_name is None:  # index / constraint operations built from objects
+        raise RevisionError(f"{type(operation).__name__} names no table; build it with its table name.")
+    return table_name, getattr(operation, "schema", None)
+
+
+def _with_enum_type_cleanup(container: ops.OpContainer) -> ops.OpContainer:
+    """After each dropped table, drop its PostgreSQL enum types once unused (Alembic leaves them)."""
+    import sqlalchemy as sa
+
+    cleaned: list[ops.MigrateOperation] = []
+    for operation in container.ops:
+        cleaned.append(operation)
+        if isinstance(operation, ops.DropTableOp) and operation._reverse is not None:
+            table = operation.to_table()
+            for column in table.columns:
+                if isinstance(column.type, sa.Enum) and column.type.native_enum and column.type.name:
+                    cleaned.append(DropEnumTypeIfUnusedOp(column.type.name, schema=column.type.schema))
+    return type(container)(ops=cleaned)

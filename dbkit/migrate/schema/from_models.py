@@ -1,0 +1,298 @@
+"""Snapshots from SQLAlchemy models: ``Table`` objects → :class:`Snapshot`, with SQL text compiled once per shape."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from dbkit.migrate.schema.snapshot import (
+    IGNORED_TABLES,
+    CheckSnapshot,
+    ColumnSnapshot,
+    ComputedSnapshot,
+    EnumSnapshot,
+    ForeignKeySnapshot,
+    IdentitySnapshot,
+    IndexSnapshot,
+    PrimaryKeySnapshot,
+    Snapshot,
+    TableSnapshot,
+    UniqueSnapshot,
+    interned_column,
+    normalize_server_default,
+    normalize_sql,
+    type_spec,
+)
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+
+# -- from models -----------------------------------------------------------------------------------
+def snapshot_from_metadata(
+    metadata: sa.MetaData | Iterable[sa.Table],
+    migration_notes: Mapping[str, str | dict[str, Any] | None] | None = None,
+    *,
+    models: Iterable[type] = (),
+) -> Snapshot:
+    """The snapshot of a ``MetaData`` (or of any ``Table`` objects, e.g. a hybrid selection).
+
+    ``migration_notes`` maps table name → the model's notes. ``models`` (mapped classes,
+    generated or hand-written) supplies notes and model names for their tables too: a
+    generated class carries its model's ``migration_notes``; an explicit mapping wins.
+    """
+    tables = list(metadata.tables.values()) if hasattr(metadata, "tables") else list(metadata)
+    notes, names = _model_facts(models)
+    notes.update({name: value for name, value in (migration_notes or {}).items()})
+    snapshots = tuple(
+        _table_from_sqlalchemy(table, notes.get(table.name), names.get(table.name))
+        for table in sorted(tables, key=lambda t: t.name)
+        if table.name not in IGNORED_TABLES
+    )
+    return Snapshot(tables=snapshots, enums=_native_enums(snapshots))
+
+
+def snapshot_of_table(table: sa.Table) -> TableSnapshot:
+    """One table's snapshot (no notes, no enums): what parity compares, table by table."""
+    return _table_from_sqlalchemy(table, None, None)
+
+
+def _model_facts(models: Iterable[type]) -> tuple[dict[str, Any], dict[str, str]]:
+    notes: dict[str, Any] = {}
+    names: dict[str, str] = {}
+    for cls in models:
+        table = getattr(cls, "__table__", None)
+        if table is None:
+            continue
+        model = getattr(cls, "__dbkit_model__", None) or cls
+        names[table.name] = model.__name__
+        value = getattr(cls, "__dbkit_migration_notes__", None) or getattr(cls, "migration_notes", None)
+        if value:
+            notes[table.name] = value
+    return notes, names
+
+
+def _table_from_sqlalchemy(table: sa.Table, notes: Any, model: str | None) -> TableSnapshot:
+    import sqlalchemy as sa
+
+    autoincrement_column = table.autoincrement_column
+    columns = tuple(
+        [_column_from_sqlalchemy(column, column is autoincrement_column) for column in table.columns]
+    )
+    pk = table.primary_key
+    foreign_keys, uniques, checks = [], [], []
+    for constraint in table.constraints:
+        if isinstance(constraint, sa.ForeignKeyConstraint):
+            foreign_keys.append(_foreign_key_from_sqlalchemy(constraint))
+        elif isinstance(constraint, sa.UniqueConstraint):
+            uniques.append(
+                UniqueSnapshot(_name(constraint.name), tuple([c.name for c in constraint.columns]))
+            )
+        elif isinstance(constraint, sa.CheckConstraint) and not _is_type_check(constraint):
+            checks.append(
+                CheckSnapshot(_name(constraint.name), normalize_sql(sql_of(constraint.sqltext)) or "")
+            )
+    indexes = [_index_from_sqlalchemy(index) for index in table.indexes]
+    return assemble_table(
+        name=table.name,
+        columns=columns,
+        primary_key=PrimaryKeySnapshot(_name(pk.name), tuple([c.name for c in pk.columns]))
+        if pk.columns
+        else None,
+        foreign_keys=foreign_keys,
+        uniques=uniques,
+        checks=checks,
+        indexes=indexes,
+        comment=table.comment,
+        notes=notes,
+        model=model,
+    )
+
+
+def _foreign_key_from_sqlalchemy(constraint: sa.ForeignKeyConstraint) -> ForeignKeySnapshot:
+    """Read the target from the FK's spec (``users.id``), so a target in another MetaData works."""
+    columns, referred_tables, referred_columns = [], [], []
+    for element in constraint.elements:
+        columns.append(element.parent.name)
+        referred_table, referred_column = element.target_fullname.rsplit(".", 2)[-2:]
+        referred_tables.append(referred_table)
+        referred_columns.append(referred_column)
+    return ForeignKeySnapshot(
+        _name(constraint.name),
+        tuple(columns),
+        referred_tables[0],
+        tuple(referred_columns),
+        referential_action(constraint.ondelete),
+        referential_action(constraint.onupdate),
+    )
+
+
+def _is_type_check(constraint: Any) -> bool:
+    """CHECKs SQLAlchemy adds for ``Boolean``/``Enum(create_constraint=True)`` belong to the type."""
+    return bool(getattr(constraint, "_type_bound", False))
+
+
+def _column_from_sqlalchemy(column: sa.Column[Any], is_autoincrement: bool) -> ColumnSnapshot:
+    # Positional arguments and skipped branches: this runs once per column of every snapshot.
+    spec = type_spec(column.type)
+    identity = column.identity
+    computed = column.computed
+    return interned_column(
+        column.name,
+        spec,
+        bool(column.nullable),
+        bool(column.primary_key),
+        None
+        if column.server_default is None
+        else normalize_server_default(_server_default_sql(column), spec.kind),
+        column.comment,
+        None
+        if identity is None
+        else IdentitySnapshot(bool(identity.always), identity.start or 1, identity.increment or 1),
+        None
+        if computed is None
+        else ComputedSnapshot(normalize_sql(sql_of(computed.sqltext)) or "", computed.persisted),
+        is_autoincrement and identity is None and spec.kind in _INTEGER_KINDS,
+    )
+
+
+#: Kinds a database can number itself (``autoincrement``).
+_INTEGER_KINDS = frozenset({"integer", "big_integer", "small_integer"})
+
+
+def _server_default_sql(column: sa.Column[Any]) -> str | None:
+    import sqlalchemy as sa
+
+    default = column.server_default
+    if not isinstance(default, sa.DefaultClause):
+        return None  # no default, or an Identity/Computed/FetchedValue the database owns
+    argument = default.arg
+    if isinstance(argument, str):
+        return "'" + argument.replace("'", "''") + "'"  # SQLAlchemy renders a plain str as a literal
+    return sql_of(argument)
+
+
+def sql_of(clause: Any) -> str:
+    """SQL text of a clause (literal values inlined), compiled once per clause object or shape."""
+    if isinstance(clause, str):
+        return clause
+    shape = _argumentless_function(clause)
+    if shape is not None:  # ``func.now()``: every model has its own, all spelled alike
+        text = _SQL_BY_SHAPE.get(shape)
+        if text is None:
+            text = _SQL_BY_SHAPE[shape] = _compiled(clause)
+        return text
+    key = id(clause)
+    cached = _SQL_TEXT.get(key)
+    if cached is None or cached[0] is not clause:
+        cached = (clause, _compiled(clause))
+        if len(_SQL_TEXT) >= _SQL_TEXT_LIMIT:
+            _SQL_TEXT.clear()  # bounded: a long notebook session must not keep every clause alive
+        _SQL_TEXT[key] = cached
+    return cached[1]
+
+
+def _compiled(clause: Any) -> str:
+    return str(clause.compile(dialect=_string_dialect(), compile_kwargs={"literal_binds": True}))
+
+
+def _argumentless_function(clause: Any) -> tuple[Any, ...] | None:
+    """What an argument-less SQL function's text depends on: its class, name and package names."""
+    if isinstance(clause, _function_element()) and not clause.clauses.clauses:
+        return (type(clause), getattr(clause, "name", None), tuple(getattr(clause, "packagenames", ())))
+    return None
+
+
+#: SQL text of clause objects by identity (mixins share one ``now()`` across every table);
+#: the clause is kept alongside so a reused id never returns another object's text.
+_SQL_TEXT: dict[int, tuple[Any, str]] = {}
+_SQL_TEXT_LIMIT = 4096
+#: SQL text of argument-less functions by shape; unbounded, since a codebase uses only a few.
+_SQL_BY_SHAPE: dict[tuple[Any, ...], str] = {}
+
+
+@lru_cache(maxsize=1)
+def _function_element() -> type:
+    from sqlalchemy.sql.functions import FunctionElement
+
+    return FunctionElement
+
+
+@lru_cache(maxsize=1)
+def _string_dialect() -> Any:
+    """One compiler dialect for every clause (``compile()`` without one builds a dialect per call)."""
+    from sqlalchemy.engine.default import StrCompileDialect
+
+    return StrCompileDialect()
+
+
+def _index_from_sqlalchemy(index: sa.Index) -> IndexSnapshot:
+    parts: list[str] = []
+    has_expression = False
+    for expression in index.expressions:
+        name = getattr(expression, "name", None)
+        if name is not None and getattr(expression, "table", None) is not None:
+            parts.append(name)
+        else:
+            has_expression = True
+            parts.append(normalize_sql(sql_of(expression)) or "")
+    return IndexSnapshot(_name(index.name), tuple(parts), bool(index.unique), has_expression)
+
+
+def _native_enums(tables: Iterable[TableSnapshot]) -> tuple[EnumSnapshot, ...]:
+    """The named native enum types the columns use (read from their specs, not SQLAlchemy again)."""
+    found: dict[str, EnumSnapshot] = {}
+    for table in tables:
+        for column in table.columns:
+            spec = column.type
+            if spec.kind == "enum" and spec.native and spec.name:
+                found[spec.name] = EnumSnapshot(spec.name, spec.values)
+    return tuple(found[name] for name in sorted(found))
+
+
+def _name(name: Any) -> str | None:
+    """A constraint name as plain text; SQLAlchemy's ``_NONE_NAME`` / ``conv`` markers become str/None."""
+    if name is None:
+        return None
+    text = str(name)
+    return None if text in ("", "_NONE_NAME") else text
+
+
+def referential_action(action: str | None) -> str | None:
+    if action is None:
+        return None
+    spelled = " ".join(action.upper().split())
+    return None if spelled == "NO ACTION" else spelled
+
+
+def assemble_table(
+    *,
+    name: str,
+    columns: tuple[ColumnSnapshot, ...],
+    primary_key: PrimaryKeySnapshot | None,
+    foreign_keys: list[ForeignKeySnapshot],
+    uniques: list[UniqueSnapshot],
+    checks: list[CheckSnapshot],
+    indexes: list[IndexSnapshot],
+    comment: str | None,
+    notes: Any,
+    model: str | None,
+) -> TableSnapshot:
+    """One place that orders a table's constraints, so both sources dump identically."""
+    return TableSnapshot(
+        name=name,
+        columns=columns,
+        primary_key=primary_key,
+        foreign_keys=_sorted(foreign_keys, lambda fk: (fk.columns, fk.referred_table, fk.name or "")),
+        unique_constraints=_sorted(uniques, lambda uq: (uq.columns, uq.name or "")),
+        check_constraints=_sorted(checks, lambda ck: (ck.sqltext, ck.name or "")),
+        indexes=_sorted(indexes, lambda ix: (ix.columns, ix.unique, ix.name or "")),
+        comment=comment or None,
+        migration_notes=notes or None,
+        model=model,
+    )
+
+
+def _sorted(items: list[Any], key: Callable[[Any], Any]) -> tuple[Any, ...]:
+    return tuple(sorted(items, key=key)) if len(items) > 1 else tuple(items)

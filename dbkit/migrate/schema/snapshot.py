@@ -1,0 +1,754 @@
+"""The plain data of a schema snapshot: tables, columns, constraints, indexes, enums, types.
+
+Everything here is a frozen dataclass holding strings, numbers, booleans and tuples, so a
+snapshot can be dumped to JSON, loaded back, compared and handed to the revision writer
+without a database or SQLAlchemy. SQLAlchemy is imported only by :func:`type_spec` and
+:meth:`TypeSpec.to_sqlalchemy`, the two directions between SQLAlchemy types and
+:class:`TypeSpec`.
+
+Types are stored structurally (``TypeSpec(kind="string", length=255)``), so equivalent
+spellings are one value: ``VARCHAR(255)`` and ``String(255)`` are both ``string/255``,
+``postgresql.UUID`` and ``Uuid`` are ``uuid``, ``DOUBLE PRECISION`` and ``Float()`` are
+``float/53``. The kinds and both directions live in one ordered registry, :data:`TYPE_KINDS`.
+
+SQLite stores dbkit's ``Uuid`` as ``CHAR(32)``; a ``CHAR(32)`` reflected from SQLite is read
+as ``uuid`` (in a dbkit schema that is what it is), and :meth:`Snapshot.as_stored_by`
+turns a model's own ``CHAR(32)`` into ``uuid`` when it is compared with an SQLite database,
+so the ambiguity never shows up as a difference.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, fields, replace
+from functools import cached_property, lru_cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.types import TypeEngine
+
+#: The snapshot format this dbkit writes, and the newest it reads.
+FORMAT_VERSION = 1
+
+#: Databases whose reflected snapshots need a projection (see :meth:`Snapshot.as_stored_by`).
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
+
+#: Single-precision floats have at most this many mantissa bits (PostgreSQL ``REAL``).
+SINGLE_PRECISION_BITS = 24
+DOUBLE_PRECISION_BITS = 53
+
+#: On SQLite, dbkit's ``Uuid`` is a ``CHAR`` of this length (32 hex digits, no dashes).
+SQLITE_UUID_CHAR_LENGTH = 32
+
+
+#: Tables that belong to the migration tool, not to the application.
+IGNORED_TABLES = frozenset({"alembic_version"})
+
+
+# -- types ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TypeSpec:
+    """A column type as data: its generic ``kind`` plus the attributes that matter for DDL.
+
+    ``length``/``fixed`` (``CHAR`` when fixed) for strings, ``precision``/``scale`` for numerics
+    (floats keep 24 or 53 bits), ``timezone`` for datetimes and times, ``name``/``values``/
+    ``native``/``length`` for enums, ``raw`` for a type dbkit does not know (its SQL spelling).
+    """
+
+    kind: str
+    length: int | None = None
+    fixed: bool = False
+    precision: int | None = None
+    scale: int | None = None
+    timezone: bool = False
+    name: str | None = None
+    values: tuple[str, ...] = ()
+    native: bool = True
+    raw: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in TYPE_KINDS:
+            raise ValueError(f"Unknown type kind {self.kind!r}; known kinds: {', '.join(TYPE_KINDS)}.")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Only the attributes that differ from their defaults, so dumps stay short and stable."""
+        data: dict[str, Any] = {"kind": self.kind}
+        for item in fields(self)[1:]:
+            value = getattr(self, item.name)
+            if value != item.default:
+                data[item.name] = list(value) if isinstance(value, tuple) else value
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TypeSpec:
+        return interned_spec(
+            **{name: tuple(value) if isinstance(value, list) else value for name, value in data.items()}
+        )
+
+    def to_sqlalchemy(self) -> TypeEngine[Any]:
+        """The generic SQLAlchemy type of this spec (what a revision writes in ``sa.Column(...)``)."""
+        return TYPE_KINDS[self.kind].to_sqlalchemy(self)
+
+    def label(self) -> str:
+        """A short human spelling for reports: ``string(255)``, ``numeric(10, 2)``, ``enum status``."""
+        if self.kind == "enum":
+            return f"enum {self.name or ''}{list(self.values)}".strip()
+        if self.kind == "unknown":
+            return self.raw or "unknown"
+        if self.kind == "string":
+            base = "char" if self.fixed else "string"
+            return f"{base}({self.length})" if self.length else base
+        if self.kind == "numeric" and self.precision is not None:
+            return f"numeric({self.precision}, {self.scale or 0})"
+        if self.kind in ("datetime", "time") and self.timezone:
+            return f"{self.kind} with time zone"
+        if self.kind == "float" and self.precision == SINGLE_PRECISION_BITS:
+            return "float(24)"
+        return self.kind
+
+
+@lru_cache(maxsize=4096)
+def interned_spec(kind: str, **attributes: Any) -> TypeSpec:
+    """One shared spec per distinct type (specs are immutable): a schema has few types, many columns."""
+    return TypeSpec(kind, **attributes)
+
+
+@dataclass(frozen=True)
+class TypeKind:
+    """One registry entry: how to recognise a SQLAlchemy type of this kind, and how to build one."""
+
+    name: str
+    #: ``sqlalchemy`` module → the classes that belong to this kind (checked with ``isinstance``).
+    sa_classes: Callable[[Any], tuple[type, ...]]
+    #: An instance of one of those classes → its spec.
+    from_sqlalchemy: Callable[[Any], TypeSpec]
+    #: A spec → the generic SQLAlchemy type.
+    to_sqlalchemy: Callable[[TypeSpec], Any]
+
+
+def _sa() -> Any:
+    import sqlalchemy
+
+    return sqlalchemy
+
+
+def _sqltypes() -> Any:
+    from sqlalchemy.sql import sqltypes
+
+    return sqltypes
+
+
+def _float_bits(precision: int | None) -> int:
+    """PostgreSQL's rule: FLOAT(1..24) is REAL, anything else (or no precision) DOUBLE PRECISION."""
+    if precision is not None and precision <= SINGLE_PRECISION_BITS:
+        return SINGLE_PRECISION_BITS
+    return DOUBLE_PRECISION_BITS
+
+
+def _float_spec(sa_type: Any) -> TypeSpec:
+    sa = _sa()
+    if isinstance(sa_type, sa.REAL) and sa_type.precision is None:
+        return interned_spec("float", precision=SINGLE_PRECISION_BITS)
+    return interned_spec("float", precision=_float_bits(sa_type.precision))
+
+
+def _to_float(spec: TypeSpec) -> Any:
+    sa = _sa()
+    return sa.Float(SINGLE_PRECISION_BITS) if spec.precision == SINGLE_PRECISION_BITS else sa.Float()
+
+
+def _enum_spec(sa_type: Any) -> TypeSpec:
+    values = tuple(str(value) for value in sa_type.enums)
+    return interned_spec(
+        "enum",
+        name=sa_type.name,
+        values=values,
+        native=bool(sa_type.native_enum),
+        length=sa_type.length or max((len(v) for v in values), default=0),
+    )
+
+
+def _to_enum(spec: TypeSpec) -> Any:
+    return _sa().Enum(*spec.values, name=spec.name, native_enum=spec.native, length=spec.length)
+
+
+def _string_spec(sa_type: Any) -> TypeSpec:
+    sa = _sa()
+    return interned_spec("string", length=sa_type.length, fixed=isinstance(sa_type, (sa.CHAR, sa.NCHAR)))
+
+
+def _to_string(spec: TypeSpec) -> Any:
+    sa = _sa()
+    return sa.CHAR(spec.length) if spec.fixed else sa.String(spec.length)
+
+
+def _to_unknown(spec: TypeSpec) -> Any:
+    """Find the dialect type spelled ``raw`` (``TSVECTOR``, ``CIDR``...) so a revision can use it."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    base = (spec.raw or "").split("(")[0].strip()
+    for names in (postgresql.base.ischema_names, sqlite.base.ischema_names):
+        found = names.get(base) or names.get(base.lower()) or names.get(base.upper())
+        if found is not None:
+            return found()
+    raise TypeError(
+        f"No SQLAlchemy type is known for the database type {spec.raw!r}; register the column's type "
+        "in the model explicitly (e.g. DBColumn(sa_type=...))."
+    )
+
+
+def _simple(
+    kind: str, make: Callable[[Any], Any]
+) -> tuple[Callable[[Any], TypeSpec], Callable[[TypeSpec], Any]]:
+    return (lambda _sa_type: interned_spec(kind)), (lambda _spec: make(_sa()))
+
+
+def _kind(name: str, sa_classes: Callable[[Any], tuple[type, ...]], make: Callable[[Any], Any]) -> TypeKind:
+    reader, writer = _simple(name, make)
+    return TypeKind(name, sa_classes, reader, writer)
+
+
+#: Every kind, most specific first (``Enum`` is a ``String``, ``Float`` a ``Numeric``,
+#: ``BigInteger`` an ``Integer``, ``Text`` a ``String``): :func:`type_spec` takes the first match.
+TYPE_KINDS: dict[str, TypeKind] = {
+    kind.name: kind
+    for kind in (
+        TypeKind("enum", lambda sa: (sa.Enum,), _enum_spec, _to_enum),
+        _kind("uuid", lambda sa: (sa.Uuid,), lambda sa: sa.Uuid()),
+        _kind("json", lambda sa: (sa.JSON,), lambda sa: sa.JSON()),
+        _kind("boolean", lambda sa: (sa.Boolean,), lambda sa: sa.Boolean()),
+        _kind("text", lambda sa: (sa.Text,), lambda sa: sa.Text()),
+        TypeKind("string", lambda sa: (sa.String,), _string_spec, _to_string),
+        _kind("small_integer", lambda sa: (sa.SmallInteger,), lambda sa: sa.SmallInteger()),
+        _kind("big_integer", lambda sa: (sa.BigInteger,), lambda sa: sa.BigInteger()),
+        _kind("integer", lambda sa: (sa.Integer,), lambda sa: sa.Integer()),
+        TypeKind("float", lambda sa: (sa.Float,), _float_spec, _to_float),
+        TypeKind(
+            "numeric",
+            lambda sa: (sa.Numeric,),
+            lambda t: interned_spec("numeric", precision=t.precision, scale=t.scale),
+            lambda spec: _sa().Numeric(spec.precision, spec.scale),
+        ),
+        TypeKind(
+            "datetime",
+            lambda sa: (sa.DateTime,),
+            lambda t: interned_spec("datetime", timezone=bool(t.timezone)),
+            lambda spec: _sa().DateTime(timezone=spec.timezone),
+        ),
+        _kind("date", lambda sa: (sa.Date,), lambda sa: sa.Date()),
+        TypeKind(
+            "time",
+            lambda sa: (sa.Time,),
+            lambda t: interned_spec("time", timezone=bool(t.timezone)),
+            lambda spec: _sa().Time(timezone=spec.timezone),
+        ),
+        _kind("interval", lambda sa: (_sqltypes()._AbstractInterval,), lambda sa: sa.Interval()),
+        _kind("binary", lambda sa: (_sqltypes()._Binary,), lambda sa: sa.LargeBinary()),
+        TypeKind(
+            "unknown", lambda sa: (), lambda t: interned_spec("unknown", raw=_raw_spelling(t)), _to_unknown
+        ),
+    )
+}
+
+
+def _raw_spelling(sa_type: Any) -> str:
+    try:
+        return str(sa_type)
+    except Exception:  # a dialect-only type cannot compile on the default dialect
+        return str(getattr(sa_type, "__visit_name__", type(sa_type).__name__)).upper()
+
+
+def type_spec(sa_type: Any) -> TypeSpec:
+    """The :class:`TypeSpec` of a SQLAlchemy type instance (or class).
+
+    A ``TypeDecorator`` is read through its ``impl``; a ``with_variant`` type by its base type
+    (the generic one a model declares); dialect types by the generic kind they belong to.
+    """
+    if isinstance(sa_type, type):
+        sa_type = sa_type()
+    while True:
+        kind = _kind_of_class(type(sa_type))
+        if kind is not None:
+            return kind.from_sqlalchemy(sa_type)
+        if not isinstance(sa_type, _sa().types.TypeDecorator):
+            return TYPE_KINDS["unknown"].from_sqlalchemy(sa_type)
+        sa_type = sa_type.impl_instance  # a decorator is known by what it stores
+
+
+@lru_cache(maxsize=1024)
+def _kind_of_class(sa_class: type) -> TypeKind | None:
+    """The first kind whose SQLAlchemy classes include ``sa_class`` (cached: a schema repeats few types)."""
+    sa = _sa()
+    for kind in TYPE_KINDS.values():
+        classes = kind.sa_classes(sa)
+        if classes and issubclass(sa_class, classes):
+            return kind
+    return None
+
+
+# -- SQL text normalised by meaning ------------------------------------------------------------
+_QUOTED = re.compile(r"('(?:[^']|'')*')")
+#: PostgreSQL casts it adds when it stores an expression (``'EUR'::character varying``).
+_PG_CAST = re.compile(
+    r"::\s*(?:character varying|character|double precision|timestamp with(?:out)? time zone|"
+    r"time with(?:out)? time zone|bit varying|\"[^\"]+\"|[a-z_][a-z0-9_]*)(?:\(\d+(?:,\s*\d+)?\))?(?:\[\])?",
+    re.IGNORECASE,
+)
+_PARENTHESISED_ATOM = re.compile(r"\(\s*([A-Za-z_][\w.]*|\d+(?:\.\d+)?|'(?:[^']|'')*')\s*\)")
+_CURRENT_TIMESTAMP = re.compile(
+    r"^(?:now\(\)|current_timestamp(?:\(\))?|transaction_timestamp\(\)|localtimestamp(?:\(\))?|"
+    r"datetime\('now'\))$",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+_TRUE_SPELLINGS = frozenset({"1", "true", "'1'", "'t'", "'true'", "t"})
+_FALSE_SPELLINGS = frozenset({"0", "false", "'0'", "'f'", "'false'", "f"})
+_NUMERIC_KINDS = frozenset({"integer", "small_integer", "big_integer", "numeric", "float"})
+
+
+def _outside_quotes(text: str, transform: Callable[[str], str]) -> str:
+    parts = _QUOTED.split(text)
+    return "".join(part if index % 2 else transform(part) for index, part in enumerate(parts))
+
+
+def _strip_enclosing_parentheses(text: str) -> str:
+    while text.startswith("(") and text.endswith(")") and _encloses(text):
+        text = text[1:-1].strip()
+    return text
+
+
+def _encloses(text: str) -> bool:
+    """True when the first ``(`` closes at the last character (``(a) + (b)`` is not enclosed)."""
+    depth = 0
+    in_quote = False
+    for index, char in enumerate(text):
+        if char == "'":
+            in_quote = not in_quote
+        elif not in_quote and char == "(":
+            depth += 1
+        elif not in_quote and char == ")":
+            depth -= 1
+            if depth == 0 and index != len(text) - 1:
+                return False
+    return depth == 0
+
+
+@lru_cache(maxsize=8192)
+def normalize_sql(text: str | None) -> str | None:
+    """An SQL expression spelled one way: no PostgreSQL casts, no redundant parentheses,
+    single spaces, lower case outside string literals (``(si * 2)`` → ``si * 2``)."""
+    if text is None:
+        return None
+    result = _outside_quotes(text, lambda part: _PG_CAST.sub("", part))
+    result = _outside_quotes(result, lambda part: re.sub(r"\s+", " ", part).lower())
+    previous = None
+    while previous != result:
+        previous = result
+        result = _PARENTHESISED_ATOM.sub(r"\1", result)
+    result = re.sub(r"\(\s+", "(", re.sub(r"\s+\)", ")", result))
+    return _strip_enclosing_parentheses(result.strip())
+
+
+@lru_cache(maxsize=8192)
+def normalize_server_default(text: str | None, kind: str) -> str | None:
+    """A server default by meaning, given the column's type kind.
+
+    ``now()``/``CURRENT_TIMESTAMP`` → ``CURRENT_TIMESTAMP``; ``'EUR'::character varying`` →
+    ``'EUR'``; numbers in any quoting → their shortest decimal spelling (``'0.00'`` → ``0``);
+    booleans (``0``, ``'f'``, ``false``) → ``false``/``true``.
+    """
+    if text is None:
+        return None
+    spelled = normalize_sql(text)
+    assert spelled is not None
+    if _CURRENT_TIMESTAMP.match(spelled):
+        return "CURRENT_TIMESTAMP"
+    if spelled in ("current_date", "current_time"):
+        return spelled.upper()
+    if kind == "boolean":
+        if spelled in _TRUE_SPELLINGS:
+            return "true"
+        if spelled in _FALSE_SPELLINGS:
+            return "false"
+    if kind in _NUMERIC_KINDS:
+        unquoted = spelled[1:-1] if spelled.startswith("'") and spelled.endswith("'") else spelled
+        if _NUMBER.match(unquoted):
+            return _shortest_number(unquoted)
+    return spelled
+
+
+def _shortest_number(text: str) -> str:
+    from decimal import Decimal
+
+    return format(Decimal(text).normalize(), "f")
+
+
+def _fills_dict_directly(cls: type) -> type:
+    """Give a frozen dataclass an ``__init__`` that fills the instance ``__dict__`` in place.
+
+    The generated one sets each field through ``object.__setattr__`` (about twice the cost of a
+    plain assignment); a snapshot builds one object per column and constraint, so this is a
+    measurable share of parity and diff. Fields and defaults stay the dataclass's own; only
+    classes without ``__post_init__``, ``slots`` or default factories use it.
+    """
+    names = [item.name for item in fields(cls)]
+    defaults = {f"_default_{item.name}": item.default for item in fields(cls) if item.default is not MISSING}
+    parameters = ", ".join(
+        f"{name}=_default_{name}" if f"_default_{name}" in defaults else name for name in names
+    )
+    body = "".join(f"    values[{name!r}] = {name}\n" for name in names)
+    namespace: dict[str, Any] = {}
+    exec(f"def __init__(self, {parameters}):\n    values = self.__dict__\n{body}", defaults, namespace)
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = init  # type: ignore[misc]
+    return cls
+
+
+# -- columns, constraints, tables ----------------------------------------------------------------
+@_fills_dict_directly
+@dataclass(frozen=True)
+class IdentitySnapshot:
+    """An ``IDENTITY`` column's generator (PostgreSQL defaults filled in: start 1, increment 1)."""
+
+    always: bool = False
+    start: int = 1
+    increment: int = 1
+
+
+@_fills_dict_directly
+@dataclass(frozen=True)
+class ComputedSnapshot:
+    """A generated column: its expression (normalised) and whether it is stored."""
+
+    sqltext: str
+    persisted: bool | None = None
+
+
+@_fills_dict_directly
+@dataclass(frozen=True)
+class ColumnSnapshot:
+    """One column. ``server_default`` is normalised by meaning (see :func:`normalize_server_default`);
+    ``autoincrement`` is true only for a sole integer primary key the database numbers itself."""
+
+    name: str
+    type: TypeSpec
+    nullable: bool = True
+    primary_key: bool = False
+    server_default: str | None = None
+    comment: str | None = None
+    identity: IdentitySnapshot | None = None
+    computed: ComputedSnapshot | None = None
+    autoincrement: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type.to_dict(),
+            "nullable": self.nullable,
+            "primary_key": self.primary_key,
+            "server_default": self.server_default,
+            "comment": self.comment,
+            "identity": as_plain_dict(self.identity),
+            "computed": as_plain_dict(self.computed),
+            "autoincrement": self.autoincrement,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ColumnSnapshot:
+        identity, computed = data.get("identity"), data.get("computed")
+        return interned_column(
+            data["name"],
+            TypeSpec.from_dict(data["type"]),
+            bool(data.get("nullable", True)),
+            bool(data.get("primary_key", False)),
+            data.get("server_default"),
+            data.get("comment"),
+            IdentitySnapshot(**identity) if identity else None,
+            ComputedSnapshot(**computed) if computed else None,
+            bool(data.get("autoincrement", False)),
+        )
+
+
+def interned_column(*fields_in_order: Any) -> ColumnSnapshot:
+    """A shared :class:`ColumnSnapshot` per distinct column (its fields, positionally).
+
+    Most columns repeat across tables (audit columns, keys); one object each saves building them
+    and lets equal tuples of columns compare by identity first (what parity and diff do most).
+    """
+    return _interned_column(*fields_in_order)
+
+
+_interned_column = lru_cache(maxsize=16384)(ColumnSnapshot)
+
+
+@_fills_dict_directly
+@dataclass(frozen=True)
+class PrimaryKeySnapshot:
+    name: str | None
+    columns: tuple[str, ...]
+
+
+@_fills_dict_directly
+@dataclass(frozen=True)
+class ForeignKeySnapshot:
+    """``ondelete``/``onupdate`` upper-cased; ``NO ACTION`` (the default) is ``None``."""
+
+    name: str | None
+    columns: tuple[str, ...]
+    referred_table: str
+    referred_columns: tuple[str, ...]
+    ondelete: str | None = None
+    onupdate: str | None = None
+
+    @property
+    def match_key(self) -> tuple[Any, ...]:
+        return (self.columns, self.referred_table, self.referred_columns)
+
+
+@_fills_dict_directly
+@dataclass(frozen=True)
+class UniqueSnapshot:
+    name: str | None
+    columns: tuple[str, ...]
+
+    @property
+    def match_key(self) -> tuple[Any, ...]:
+        return (self.columns,)
+
+
+@_fills_dict_directly
+@dataclass(frozen=True)
+class CheckSnapshot:
+    """A CHECK constraint; ``sqltext`` normalised with :func:`normalize_sql`."""
+
+    name: str | None
+    sqltext: str
+
+
+@_fills_dict_directly
+@dataclass(frozen=True)
+class IndexSnapshot:
+    """An index; an expression part of ``columns`` is its normalised SQL (``expressions`` marks it)."""
+
+    name: str | None
+    columns: tuple[str, ...]
+    unique: bool = False
+    expressions: bool = False
+
+    @property
+    def match_key(self) -> tuple[Any, ...]:
+        return (self.columns,)
+
+
+@_fills_dict_directly
+@dataclass(frozen=True)
+class TableSnapshot:
+    """One table. ``model`` names the class that defines it (for messages; never a difference)."""
+
+    name: str
+    columns: tuple[ColumnSnapshot, ...]
+    primary_key: PrimaryKeySnapshot | None = None
+    foreign_keys: tuple[ForeignKeySnapshot, ...] = ()
+    unique_constraints: tuple[UniqueSnapshot, ...] = ()
+    check_constraints: tuple[CheckSnapshot, ...] = ()
+    indexes: tuple[IndexSnapshot, ...] = ()
+    comment: str | None = None
+    migration_notes: str | dict[str, Any] | None = None
+    model: str | None = None
+
+    @cached_property
+    def column_map(self) -> dict[str, ColumnSnapshot]:
+        return {column.name: column for column in self.columns}
+
+    @cached_property
+    def column_positions(self) -> dict[str, int]:
+        return {column.name: index for index, column in enumerate(self.columns)}
+
+    @cached_property
+    def schema_key(self) -> tuple[Any, ...]:
+        """Everything a diff compares (not ``migration_notes`` or ``model``): equal keys, no changes."""
+        return (
+            self.columns,
+            self.primary_key,
+            self.foreign_keys,
+            self.unique_constraints,
+            self.check_constraints,
+            self.indexes,
+            self.comment,
+        )
+
+    @property
+    def label(self) -> str:
+        """``users (UserModel)`` when the model is known: what error messages call this table."""
+        return f"{self.name} ({self.model})" if self.model else self.name
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "columns": [column.to_dict() for column in self.columns],
+            "primary_key": as_plain_dict(self.primary_key),
+            "foreign_keys": [as_plain_dict(item) for item in self.foreign_keys],
+            "unique_constraints": [as_plain_dict(item) for item in self.unique_constraints],
+            "check_constraints": [as_plain_dict(item) for item in self.check_constraints],
+            "indexes": [as_plain_dict(item) for item in self.indexes],
+            "comment": self.comment,
+            "migration_notes": self.migration_notes,
+            "model": self.model,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TableSnapshot:
+        pk = data.get("primary_key")
+        return cls(
+            name=data["name"],
+            columns=tuple(ColumnSnapshot.from_dict(item) for item in data["columns"]),
+            primary_key=PrimaryKeySnapshot(pk["name"], tuple(pk["columns"])) if pk else None,
+            foreign_keys=tuple(_tupled(ForeignKeySnapshot, item) for item in data.get("foreign_keys", ())),
+            unique_constraints=tuple(
+                _tupled(UniqueSnapshot, item) for item in data.get("unique_constraints", ())
+            ),
+            check_constraints=tuple(CheckSnapshot(**item) for item in data.get("check_constraints", ())),
+            indexes=tuple(_tupled(IndexSnapshot, item) for item in data.get("indexes", ())),
+            comment=data.get("comment"),
+            migration_notes=data.get("migration_notes"),
+            model=data.get("model"),
+        )
+
+
+@dataclass(frozen=True)
+class EnumSnapshot:
+    """A named database enum type (PostgreSQL ``CREATE TYPE ... AS ENUM``); values in order."""
+
+    name: str
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A whole schema. ``dialect`` is the database it was reflected from (``None`` for models)."""
+
+    tables: tuple[TableSnapshot, ...]
+    enums: tuple[EnumSnapshot, ...] = ()
+    dialect: str | None = None
+    format_version: int = FORMAT_VERSION
+
+    @cached_property
+    def table_map(self) -> dict[str, TableSnapshot]:
+        return {table.name: table for table in self.tables}
+
+    @cached_property
+    def enum_map(self) -> dict[str, EnumSnapshot]:
+        return {enum.name: enum for enum in self.enums}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format_version": self.format_version,
+            "dialect": self.dialect,
+            "tables": [table.to_dict() for table in sorted(self.tables, key=lambda t: t.name)],
+            "enums": [
+                {"name": e.name, "values": list(e.values)} for e in sorted(self.enums, key=lambda e: e.name)
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Snapshot:
+        return cls(
+            tables=tuple(TableSnapshot.from_dict(item) for item in data["tables"]),
+            enums=tuple(EnumSnapshot(item["name"], tuple(item["values"])) for item in data.get("enums", ())),
+            dialect=data.get("dialect"),
+            format_version=data["format_version"],
+        )
+
+    def as_stored_by(self, dialect: str) -> Snapshot:
+        """This schema as ``dialect`` keeps it, so a model snapshot compares with a reflected one.
+
+        Every database: a non-native enum is a ``VARCHAR`` of the enum's length.
+        SQLite additionally keeps no comments, no native enums, no float precision, no time
+        zones, no identity generators; stores ``Interval`` as ``DATETIME`` and ``Uuid`` as
+        ``CHAR(32)`` (read back as ``uuid``); numbers every sole ``INTEGER`` primary key; and
+        SQLAlchemy cannot reflect its expression indexes.
+        """
+        sqlite = dialect == SQLITE
+        tables = tuple(_table_as_stored(table, sqlite) for table in self.tables)
+        return replace(self, tables=tables, enums=() if sqlite else self.enums)
+
+
+def _table_as_stored(table: TableSnapshot, sqlite: bool) -> TableSnapshot:
+    pk_columns = table.primary_key.columns if table.primary_key else ()
+    columns = tuple(_column_as_stored(column, sqlite, pk_columns) for column in table.columns)
+    if not sqlite:
+        return replace(table, columns=columns)
+    return replace(
+        table,
+        columns=columns,
+        comment=None,
+        indexes=tuple(index for index in table.indexes if not index.expressions),
+    )
+
+
+def _column_as_stored(column: ColumnSnapshot, sqlite: bool, pk_columns: tuple[str, ...]) -> ColumnSnapshot:
+    spec = _type_as_stored(column.type, sqlite)
+    if not sqlite:
+        return replace(column, type=spec) if spec != column.type else column
+    rowid = pk_columns == (column.name,) and spec.kind == "integer"
+    return replace(
+        column,
+        type=spec,
+        comment=None,
+        identity=None,
+        autoincrement=column.autoincrement or rowid,
+    )
+
+
+def _type_as_stored(spec: TypeSpec, sqlite: bool) -> TypeSpec:
+    if spec.kind == "enum" and (sqlite or not spec.native):
+        return TypeSpec("string", length=spec.length)
+    if not sqlite:
+        return spec
+    if spec.kind == "float":
+        return TypeSpec("float")
+    if spec.kind in ("datetime", "time"):
+        return replace(spec, timezone=False)
+    if spec.kind == "interval":
+        return TypeSpec("datetime")
+    if spec.kind == "string" and spec.fixed and spec.length == SQLITE_UUID_CHAR_LENGTH:
+        return TypeSpec("uuid")
+    return spec
+
+
+def as_plain_dict(item: Any) -> Any:
+    """A snapshot dataclass (constraint, index, identity...) as a JSON-ready dict; ``None`` stays."""
+    if item is None:
+        return None
+    return {f.name: list(v) if isinstance(v := getattr(item, f.name), tuple) else v for f in fields(item)}
+
+
+def _tupled(cls: type, data: Mapping[str, Any]) -> Any:
+    return cls(**{key: tuple(value) if isinstance(value, list) else value for key, value in data.items()})
+
+
+__all__ = [
+    "FORMAT_VERSION",
+    "IGNORED_TABLES",
+    "TYPE_KINDS",
+    "CheckSnapshot",
+    "ColumnSnapshot",
+    "ComputedSnapshot",
+    "EnumSnapshot",
+    "ForeignKeySnapshot",
+    "IdentitySnapshot",
+    "IndexSnapshot",
+    "PrimaryKeySnapshot",
+    "Snapshot",
+    "TableSnapshot",
+    "TypeKind",
+    "TypeSpec",
+    "UniqueSnapshot",
+    "as_plain_dict",
+    "normalize_server_default",
+    "normalize_sql",
+    "type_spec",
+]

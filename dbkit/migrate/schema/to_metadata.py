@@ -1,0 +1,84 @@
+"""A snapshot back to SQLAlchemy ``MetaData``: what operations and Alembic's comparison need."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+
+def metadata_from_snapshot(snapshot: Any) -> sa.MetaData:
+    """The SQLAlchemy tables a snapshot describes (JSON text, a dict, or a ``Snapshot``).
+
+    Constraint names are kept as recorded (``conv``: no naming convention re-applies), so the
+    DDL these tables produce names constraints exactly as the snapshot does.
+    """
+    import sqlalchemy as sa
+
+    from dbkit.migrate.schema.documents import load_snapshot
+    from dbkit.migrate.schema.snapshot import Snapshot
+
+    if isinstance(snapshot, dict):
+        snapshot = Snapshot.from_dict(snapshot)
+    elif not isinstance(snapshot, Snapshot):
+        snapshot = load_snapshot(str(snapshot))
+    metadata = sa.MetaData()
+    for table in snapshot.tables:
+        _table_from_snapshot(table, metadata)
+    return metadata
+
+
+def _table_from_snapshot(table: Any, metadata: sa.MetaData) -> sa.Table:
+    import sqlalchemy as sa
+
+    items: list[Any] = [_column_from_snapshot(column) for column in table.columns]
+    if table.primary_key:
+        items.append(sa.PrimaryKeyConstraint(*table.primary_key.columns, name=_conv(table.primary_key.name)))
+    for fk in table.foreign_keys:
+        items.append(
+            sa.ForeignKeyConstraint(
+                list(fk.columns),
+                [f"{fk.referred_table}.{column}" for column in fk.referred_columns],
+                name=_conv(fk.name),
+                ondelete=fk.ondelete,
+                onupdate=fk.onupdate,
+            )
+        )
+    items.extend(sa.UniqueConstraint(*u.columns, name=_conv(u.name)) for u in table.unique_constraints)
+    items.extend(sa.CheckConstraint(c.sqltext, name=_conv(c.name)) for c in table.check_constraints)
+    built = sa.Table(table.name, metadata, *items, comment=table.comment)
+    for index in table.indexes:
+        parts = [
+            sa.text(part) if index.expressions and part not in built.c else built.c[part]
+            for part in index.columns
+        ]
+        sa.Index(_conv(index.name), *parts, unique=index.unique)
+    return built
+
+
+def _column_from_snapshot(column: Any) -> sa.Column[Any]:
+    import sqlalchemy as sa
+
+    extras: list[Any] = []
+    if column.identity is not None:
+        identity = column.identity
+        extras.append(sa.Identity(always=identity.always, start=identity.start, increment=identity.increment))
+    if column.computed is not None:
+        extras.append(sa.Computed(column.computed.sqltext, persisted=column.computed.persisted))
+    default = column.server_default
+    return sa.Column(
+        column.name,
+        column.type.to_sqlalchemy(),
+        *extras,
+        nullable=column.nullable,
+        server_default=sa.text(default) if default is not None else None,
+        comment=column.comment,
+        autoincrement=column.autoincrement if column.primary_key else "auto",
+    )
+
+
+def _conv(name: str | None) -> Any:
+    from sqlalchemy.sql.elements import conv
+
+    return conv(name) if name else None

@@ -1,0 +1,283 @@
+"""Parity: each hand-written table against its generated counterpart, without any database (Phase 1 gate).
+
+Differences have a level:
+
+* ``schema``: the DDL differs, so replacing the hand-written class would need a migration
+  (columns, types, nullability, defaults, comments, keys, constraints, indexes, enum members);
+* ``orm``: Python-side behaviour only (Python defaults, ``onupdate``, relationships and backrefs,
+  validators, attribute names);
+* ``cosmetic``: nothing a database or a program would notice (a constraint name that differs,
+  often because one side left it to the database).
+
+A table is ``match`` when it has no ``schema`` difference; other levels are still listed.
+Schema facts come from the snapshot diff (:mod:`dbkit.migrate.compare`), so parity and
+``dbkit diff`` never disagree on what a migration would need.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import sqlalchemy as sa
+
+from dbkit.migrate.diff.changes import Change, Op
+from dbkit.migrate.diff.compare import CompareOptions, diff_tables, matched_pairs
+from dbkit.migrate.schema.from_models import snapshot_of_table, sql_of
+from dbkit.migrate.schema.snapshot import TableSnapshot
+from dbkit.migrate.source.codebase import Codebase, GeneratedModel, HandWrittenTable, column_attribute_names
+
+Level = Literal["schema", "orm", "cosmetic"]
+Status = Literal["match", "differs", "hand_written_only", "generated_only"]
+LEVELS: tuple[Level, ...] = ("schema", "orm", "cosmetic")
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One difference between the hand-written and the generated definition of a table."""
+
+    kind: str
+    object: str
+    level: Level
+    hand_written: Any
+    generated: Any
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "object": self.object,
+            "level": self.level,
+            "hand_written": self.hand_written,
+            "generated": self.generated,
+        }
+
+
+@dataclass(frozen=True)
+class TableParity:
+    table: str
+    status: Status
+    differences: tuple[Difference, ...] = ()
+    hand_written: str | None = None
+    generated: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "status": self.status,
+            "differences": [difference.to_json() for difference in self.differences],
+        }
+
+
+@dataclass(frozen=True)
+class ParityReport:
+    tables: tuple[TableParity, ...] = ()
+    problems: tuple[str, ...] = field(default=())
+
+    @property
+    def has_schema_differences(self) -> bool:
+        return any(d.level == "schema" for t in self.tables for d in t.differences)
+
+    def differences(self, level: Level | None = None) -> list[tuple[str, Difference]]:
+        return [(t.table, d) for t in self.tables for d in t.differences if level in (None, d.level)]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"tables": [table.to_json() for table in self.tables], "problems": list(self.problems)}
+
+
+# -- schema level ---------------------------------------------------------------------------------
+_COLUMN_DETAIL_KINDS = ("type", "nullable", "server_default", "comment", "identity", "computed")
+
+
+def schema_differences(hand: TableSnapshot, generated: TableSnapshot) -> list[Difference]:
+    """DDL-level differences, from the same table diff ``dbkit diff`` uses."""
+    found: list[Difference] = []
+    for change in diff_tables(hand, generated, CompareOptions()):
+        found.extend(_from_change(change))
+    return found
+
+
+def _from_change(change: Change) -> list[Difference]:
+    op, detail = Op(change.op), change.detail
+    if op == Op.ALTER_COLUMN:
+        return [
+            Difference(f"column_{key}", change.target, "schema", detail[key]["old"], detail[key]["new"])
+            for key in _COLUMN_DETAIL_KINDS
+            if key in detail
+        ]
+    if op in (Op.ADD_ENUM_VALUE, Op.DROP_ENUM_VALUE):
+        return [
+            Difference(
+                "enum_members", f"{change.target} ({detail['enum']})", "schema", detail["old"], detail["new"]
+            )
+        ]
+    if op == Op.ADD_COLUMN:
+        return [Difference("column", change.target, "schema", None, _column_summary(detail["new"]))]
+    if op == Op.DROP_COLUMN:
+        return [Difference("column", change.target, "schema", _column_summary(detail["old"]), None)]
+    if op == Op.ALTER_TABLE_COMMENT:
+        return [Difference("table_comment", change.target, "schema", detail.get("old"), detail.get("new"))]
+    kind = str(op).split("_", 1)[1]  # add_unique → unique, drop_foreign_key → foreign_key
+    old, new = detail.get("old"), detail.get("new")
+    described = new or old or {}
+    columns = ", ".join(described.get("columns", ()) or ()) if isinstance(described, dict) else ""
+    label = (
+        f"{change.table}({columns})" if columns else f"{change.table} {described.get('name') or ''}".strip()
+    )
+    return [Difference(kind, label, "schema", old, new)]
+
+
+def _column_summary(column: dict[str, Any]) -> str:
+    kind = column["type"].get("kind", "?")
+    nullable = "NULL" if column.get("nullable") else "NOT NULL"
+    return f"{kind} {nullable}"
+
+
+# -- cosmetic level ---------------------------------------------------------------------------------
+def constraint_name_differences(hand: TableSnapshot, generated: TableSnapshot) -> list[Difference]:
+    """Constraints that match by kind and columns but carry different names."""
+    if hand.schema_key == generated.schema_key:
+        return []  # names included
+    found: list[Difference] = []
+    if hand.primary_key and generated.primary_key and hand.primary_key.name != generated.primary_key.name:
+        found.append(
+            Difference(
+                "constraint_name",
+                f"{hand.name} primary key",
+                "cosmetic",
+                hand.primary_key.name,
+                generated.primary_key.name,
+            )
+        )
+    for kind, before, after in matched_pairs(hand, generated):
+        if before.name != after.name:
+            columns = ", ".join(getattr(before, "columns", ()) or ())
+            found.append(
+                Difference(
+                    "constraint_name", f"{hand.name} {kind}({columns})", "cosmetic", before.name, after.name
+                )
+            )
+    return found
+
+
+# -- orm level ----------------------------------------------------------------------------------------
+def orm_differences(hand: HandWrittenTable, generated: GeneratedModel) -> list[Difference]:
+    """Python-side behaviour: defaults, onupdate, attribute names, relationships, validators."""
+    hand_class, generated_class = hand.mapped_class, generated.generated
+    table = hand.name
+    generated_table = generated.table
+    assert generated_table is not None and generated_class is not None
+    found = _python_default_differences(table, hand.table, generated_table)
+    if hand_class is None:
+        return found
+    hand_mapper, generated_mapper = sa.inspect(hand_class), sa.inspect(generated_class)
+    generated_attributes = column_attribute_names(generated_mapper, generated_table)
+    for column, attribute in sorted(column_attribute_names(hand_mapper, hand.table).items()):
+        other = generated_attributes.get(column)
+        if other is not None and other != attribute:
+            found.append(Difference("attribute_name", f"{table}.{column}", "orm", attribute, other))
+    found.extend(_relationship_differences(table, hand_mapper, generated_mapper))
+    mine, theirs = set(hand_mapper.validators), set(generated_mapper.validators)
+    if mine != theirs:
+        found.append(Difference("validators", table, "orm", sorted(mine), sorted(theirs)))
+    return found
+
+
+def _python_default_differences(table: str, hand: sa.Table, generated: sa.Table) -> list[Difference]:
+    """``default``/``onupdate`` of the columns both tables have, where either side sets one."""
+    mine, theirs = _columns_with_python_defaults(hand), _columns_with_python_defaults(generated)
+    found: list[Difference] = []
+    for name in mine.keys() | theirs.keys():  # most columns have neither: only these are looked up
+        column, other = mine.get(name), theirs.get(name)
+        column = hand.c.get(name) if column is None else column
+        other = generated.c.get(name) if other is None else other
+        if column is None or other is None:
+            continue
+        for kind, attribute in _PYTHON_DEFAULT_KINDS:
+            described = _describe_default(getattr(column, attribute))
+            other_described = _describe_default(getattr(other, attribute))
+            if described != other_described:
+                found.append(Difference(kind, f"{table}.{name}", "orm", described, other_described))
+    return found
+
+
+_PYTHON_DEFAULT_KINDS = (("python_default", "default"), ("onupdate", "onupdate"))
+
+
+def _columns_with_python_defaults(table: sa.Table) -> dict[str, sa.Column[Any]]:
+    return {c.name: c for c in table.columns if c.default is not None or c.onupdate is not None}
+
+
+def _describe_default(default: Any) -> Any:
+    if default is None:
+        return None
+    argument = getattr(default, "arg", default)
+    if getattr(default, "is_callable", False) or callable(argument):
+        return "callable"
+    if getattr(default, "is_clause_element", False):
+        return sql_of(argument)
+    return argument.value if hasattr(argument, "value") and not isinstance(argument, str) else argument
+
+
+def _relationships(mapper: sa.orm.Mapper[Any]) -> dict[str, str]:
+    """Relationship name → target table (backrefs included, once mappers are configured)."""
+    mapper.registry.configure()
+    return {name: rel.mapper.local_table.name for name, rel in mapper.relationships.items()}
+
+
+def _relationship_differences(
+    table: str, hand: sa.orm.Mapper[Any], generated: sa.orm.Mapper[Any]
+) -> list[Difference]:
+    try:
+        mine, theirs = _relationships(hand), _relationships(generated)
+    except sa.exc.SQLAlchemyError as exc:  # reported by the loader already; parity still runs
+        return [Difference("relationships", table, "orm", f"cannot configure: {exc}", None)]
+    found = []
+    for name in sorted(mine.keys() | theirs.keys()):
+        if mine.get(name) != theirs.get(name):
+            found.append(
+                Difference("relationship", f"{table}.{name}", "orm", mine.get(name), theirs.get(name))
+            )
+    return found
+
+
+# -- the report ----------------------------------------------------------------------------------------
+def compare_table(hand: HandWrittenTable, generated: GeneratedModel) -> TableParity:
+    hand_snapshot = snapshot_of_table(hand.table)
+    generated_snapshot = snapshot_of_table(generated.table)
+    differences = [
+        *schema_differences(hand_snapshot, generated_snapshot),
+        *orm_differences(hand, generated),
+        *constraint_name_differences(hand_snapshot, generated_snapshot),
+    ]
+    differences.sort(key=lambda d: (LEVELS.index(d.level), d.object, d.kind))
+    status: Status = "differs" if any(d.level == "schema" for d in differences) else "match"
+    return TableParity(
+        hand.name,
+        status,
+        tuple(differences),
+        hand_written=f"{hand.class_name or hand.name} ({hand.file})",
+        generated=f"{generated.class_name} ({generated.file})",
+    )
+
+
+def parity(codebase: Codebase) -> ParityReport:
+    """Every table of ``codebase``: compared where both kinds exist, otherwise marked one-sided."""
+    tables: list[TableParity] = []
+    for name in sorted(set(codebase.hand_written) | set(codebase.models)):
+        hand, generated = codebase.hand_written.get(name), codebase.models.get(name)
+        if hand is not None and generated is not None and generated.table is not None:
+            tables.append(compare_table(hand, generated))
+        elif hand is not None:
+            tables.append(
+                TableParity(name, "hand_written_only", hand_written=f"{hand.class_name} ({hand.file})")
+            )
+        elif generated is not None and generated.table is not None:
+            tables.append(
+                TableParity(name, "generated_only", generated=f"{generated.class_name} ({generated.file})")
+            )
+    from dbkit.migrate.source.inventory import (
+        model_file_warnings,  # empty indexes and the like, as inventory says
+    )
+
+    problems = [*codebase.problems, *model_file_warnings(codebase)]
+    return ParityReport(tuple(tables), tuple(str(p) for p in problems))
