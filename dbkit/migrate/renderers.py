@@ -17,5 +17,3 @@ reexport(
     "dbkit.migrate.revisions.custom_ops",
     "dbkit.migrate.revisions.sqlite_guard",
 )
-
-

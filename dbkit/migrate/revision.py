@@ -2,4 +2,9 @@
 
 from dbkit.migrate._moved import reexport
 
-reexport(globals(), "dbkit.migrate.revisions.history", "dbkit.migrate.revisions.table_ops", "dbkit.migrate.revisions.writer")
+reexport(
+    globals(),
+    "dbkit.migrate.revisions.history",
+    "dbkit.migrate.revisions.table_ops",
+    "dbkit.migrate.revisions.writer",
+)

@@ -2,4 +2,9 @@
 
 from dbkit.migrate._moved import reexport
 
-reexport(globals(), "dbkit.migrate.schema.documents", "dbkit.migrate.schema.from_models", "dbkit.migrate.schema.from_database")
+reexport(
+    globals(),
+    "dbkit.migrate.schema.documents",
+    "dbkit.migrate.schema.from_models",
+    "dbkit.migrate.schema.from_database",
+)

@@ -22,7 +22,8 @@ BENCH_TABLES = 50  # every fifth-of-ten table changes: all five kinds of change 
 
 #: What a revision file holds that changes on every run: its id, its date, and the hash over both.
 VOLATILE = re.compile(
-    r"^(Revision ID: |Revises: |Create Date: |revision = |down_revision = '|dbkit_content_hash = ).*$", re.MULTILINE
+    r"^(Revision ID: |Revises: |Create Date: |revision = |down_revision = '|dbkit_content_hash = ).*$",
+    re.MULTILINE,
 )
 
 
@@ -67,8 +68,17 @@ def contract_outputs(work: Path) -> dict[str, str]:
     run_cli("snapshot", str(new), "--out", str(work / "bench_new.json"))
     outputs["bench_new_snapshot.json"] = (work / "bench_new.json").read_text(encoding="utf-8")
     versions = work / "versions"
-    run_cli("revision", str(new), "--from", str(old), "--versions", str(versions), "-m", "bench change",
-            "--allow-destructive")
+    run_cli(
+        "revision",
+        str(new),
+        "--from",
+        str(old),
+        "--versions",
+        str(versions),
+        "-m",
+        "bench change",
+        "--allow-destructive",
+    )
     outputs["bench_revision.py.txt"] = revision_text(versions)
     return outputs
 
