@@ -37,16 +37,29 @@ import sqlalchemy as sa
 from alembic.operations import ops
 from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
+from sqlalchemy.orm.mapper import _all_registries  # no public accessor lists the registries
 
 from dbkit.migrate.diff.changes import Op
+from dbkit.migrate.diff.hints import (
+    MigrationHints,
+    apply_hints,
+    hints_from_snapshot,
+    rename_in_snapshot,
+    resolve_renames,
+)
 from dbkit.migrate.revisions.custom_ops import (
     AddEnumValueOp,
     DropEnumTypeIfUnusedOp,
     DropEnumValueOp,
     RenameConstraintsOp,
 )
+from dbkit.migrate.revisions.operations import OperationBuilder
 from dbkit.migrate.revisions.reasons import annotate
 from dbkit.migrate.revisions.reversal import reverse_upgrade_ops
+from dbkit.migrate.revisions.table_ops import group_per_table
+from dbkit.migrate.schema.from_database import snapshot_from_database
+from dbkit.migrate.schema.from_models import snapshot_from_metadata
+from dbkit.migrate.source.codebase import _mappers
 
 if TYPE_CHECKING:
     from alembic.autogenerate.api import AutogenContext
@@ -188,9 +201,6 @@ def target_tables(metadata: sa.MetaData | Sequence[sa.MetaData] | None) -> list[
 
 def mapped_classes(tables: Iterable[sa.Table]) -> list[type]:
     """The mapped classes (generated or hand-written) of ``tables``, from every live ORM registry."""
-    from sqlalchemy.orm.mapper import _all_registries  # no public accessor lists the registries
-
-    from dbkit.migrate.source.codebase import _mappers
 
     wanted = {id(table) for table in tables}
     classes = [
@@ -232,8 +242,6 @@ class RevisionRewriter:
         self, upgrade: ops.UpgradeOps, connection: sa.Connection, tables: Sequence[sa.Table]
     ) -> ops.UpgradeOps:
         """``upgrade`` with the hinted tables' operations replaced by dbkit's."""
-        from dbkit.migrate.schema.from_database import snapshot_from_database
-        from dbkit.migrate.schema.from_models import snapshot_from_metadata
 
         new = snapshot_from_metadata(
             tables, models=self.models if self.models is not None else mapped_classes(tables)
@@ -245,7 +253,6 @@ class RevisionRewriter:
         return plan.apply(upgrade) if plan.tables else upgrade
 
     def hints(self, new: Snapshot) -> MigrationHints:
-        from dbkit.migrate.diff.hints import MigrationHints, hints_from_snapshot
 
         given = MigrationHints(
             backfills=dict(self.backfills),
@@ -266,8 +273,6 @@ class _HintedTables:
     def plan(
         cls, upgrade: ops.UpgradeOps, old: Snapshot, new: Snapshot, hints: MigrationHints
     ) -> _HintedTables:
-        from dbkit.migrate.diff.hints import apply_hints, rename_in_snapshot, resolve_renames
-        from dbkit.migrate.revisions.operations import OperationBuilder
 
         hinted = apply_hints(old, new, hints)
         renames = resolve_renames(hints, old, new)
@@ -292,7 +297,6 @@ class _HintedTables:
     def apply(self, upgrade: ops.UpgradeOps) -> ops.UpgradeOps:
         """Renames first (after new enum members), the rest where Alembic had those tables'
         operations but after every table Alembic creates (foreign keys may point at them)."""
-        from dbkit.migrate.revisions.table_ops import group_per_table
 
         kept: list[ops.MigrateOperation] = []
         first_removed: int | None = None

@@ -4,9 +4,11 @@ renames, numbered placeholders for a restored unique column, PostgreSQL enum mem
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
+import sqlalchemy as sa
 from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import renderers
 from alembic.operations import Operations, ops
@@ -119,7 +121,6 @@ def _rename_on_sqlite(operations: Operations, operation: RenameConstraintsOp) ->
 
 
 def _sqlite_names(operations: Operations, table: str, schema: str | None) -> set[str]:
-    import sqlalchemy as sa
 
     inspector = sa.inspect(operations.get_bind())
     names = {inspector.get_pk_constraint(table, schema=schema).get("name")}
@@ -143,7 +144,6 @@ def _sqlite_needs(rename: dict[str, Any], live: set[str]) -> bool:
 def _rename_sqlite_index(
     operations: Operations, table: str, schema: str | None, rename: dict[str, Any], live: set[str] | None
 ) -> None:
-    import sqlalchemy as sa
 
     if live is not None and rename["new"] in live:
         return
@@ -154,7 +154,6 @@ def _rename_sqlite_index(
 
 
 def _create_constraint(batch: Any, rename: dict[str, Any]) -> None:
-    import sqlalchemy as sa
 
     kind, name = rename["kind"], rename["new"]
     if kind == "primary_key":
@@ -410,9 +409,6 @@ def _drop_enum_value(operations: Operations, operation: DropEnumValueOp) -> None
 
 def _enum_default(operations: Operations, table: str, column: str, schema: str | None) -> str | None:
     """The enum member a column defaults to (``'active'::user_status`` → ``active``), if any."""
-    import re
-
-    import sqlalchemy as sa
 
     query = sa.text(
         "SELECT column_default FROM information_schema.columns "

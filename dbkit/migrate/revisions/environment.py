@@ -16,15 +16,17 @@ import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import alembic
+import sqlalchemy as sa
+from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 from dbkit.errors import ConfigurationError
+from dbkit.manager import normalize_url
+from dbkit.migrate.revisions.history import read_history
 from dbkit.migrate.schema.to_metadata import metadata_from_snapshot
-
-if TYPE_CHECKING:
-    import sqlalchemy as sa
-    from alembic.config import Config
-
 
 INI_NAME = "alembic.ini"
 ENV_NAME = "env.py"
@@ -188,7 +190,6 @@ def find_ini(versions_dir: Path) -> Path | None:
 
 
 def _ini_script_location(ini_path: Path) -> Path | None:
-    from alembic.config import Config
 
     option = Config(str(ini_path)).get_main_option("script_location")
     if not option:
@@ -246,7 +247,6 @@ def _write_new(path: Path, text: str) -> None:
 
 
 def _copy_alembic_script_template(target: Path) -> None:
-    import alembic
 
     source = Path(alembic.__file__).parent / "templates" / "generic" / SCRIPT_TEMPLATE_NAME
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -260,7 +260,6 @@ def alembic_config(versions_dir: str | Path, url: str | None = None, *, create: 
     ``url`` becomes ``sqlalchemy.url``; the versions directory is always where revisions are read
     and written, whatever the ini says.
     """
-    from alembic.config import Config
 
     versions = Path(versions_dir).resolve()
     if create:
@@ -288,7 +287,6 @@ def _escape(value: str) -> str:
 # -- what env.py calls --------------------------------------------------------------------------
 def database_url(config: Config, x_url: str | None = None) -> str:
     """The URL env.py connects to: ``-x url=...`` (``x_url``), else ``sqlalchemy.url``, else ``$DATABASE_URL``."""
-    from dbkit.manager import normalize_url
 
     url = x_url or config.get_main_option("sqlalchemy.url") or os.environ.get(DATABASE_URL_ENV)
     if not url:
@@ -322,9 +320,6 @@ def load_target_metadata(config: Config) -> sa.MetaData | list[sa.MetaData] | No
                 f"{TARGET_SNAPSHOT_OPTION} = {snapshot_file}: cannot read it ({exc})."
             ) from None
         return metadata_from_snapshot(text)
-    from alembic.script import ScriptDirectory
-
-    from dbkit.migrate.revisions.history import read_history
 
     head_snapshot = read_history(script=ScriptDirectory.from_config(config)).head_to_snapshot
     return metadata_from_snapshot(head_snapshot) if head_snapshot else None
@@ -344,7 +339,6 @@ def _import_hook(hook: str, config: Config) -> Any:
 
 
 def _metadata_from_object(value: Any, hook: str, config: Config) -> sa.MetaData | list[sa.MetaData]:
-    import sqlalchemy as sa
 
     if isinstance(value, sa.MetaData):
         return value
@@ -361,7 +355,6 @@ def _metadata_from_object(value: Any, hook: str, config: Config) -> sa.MetaData 
 
 
 def _single_metadata(value: Any, hook: str) -> sa.MetaData:
-    import sqlalchemy as sa
 
     metadata = value if isinstance(value, sa.MetaData) else getattr(value, "metadata", None)
     if not isinstance(metadata, sa.MetaData):
@@ -397,7 +390,6 @@ def sqlite_transactional_ddl(connection: sa.Connection) -> Iterator[None]:
     statement of the migration is in one transaction (SQLAlchemy's documented pysqlite recipe).
     A no-op elsewhere, and when the caller's own transaction is already open.
     """
-    import sqlalchemy as sa
 
     if connection.dialect.name != "sqlite" or connection.in_transaction():
         yield

@@ -10,13 +10,12 @@ import traceback
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 
 from dbkit.errors import DbkitError
-
-if TYPE_CHECKING:
-    from alembic.script import ScriptDirectory
-
 
 FROM_SNAPSHOT_NAME = "dbkit_from_snapshot"
 TO_SNAPSHOT_NAME = "dbkit_to_snapshot"
@@ -68,7 +67,6 @@ class RecordedHistory:
 # -- reading ---------------------------------------------------------------------------------------
 def script_directory(versions_dir: str | Path) -> ScriptDirectory:
     """Alembic's view of ``versions_dir`` (no env.py needed just to read revisions)."""
-    from alembic.script import ScriptDirectory
 
     versions = Path(versions_dir).resolve()
     return ScriptDirectory(str(versions.parent), version_locations=[str(versions)])
@@ -78,7 +76,6 @@ def read_history(
     versions_dir: str | Path | None = None, *, script: ScriptDirectory | None = None
 ) -> RecordedHistory:
     """Every revision in ``versions_dir`` (or Alembic's ``script``), base first, with what dbkit recorded."""
-    from alembic.util import CommandError
 
     if script is None:
         if versions_dir is None or not Path(versions_dir).is_dir():

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from alembic.operations import ops
+from sqlalchemy.dialects import postgresql
 
 from dbkit.errors import DbkitError
 from dbkit.migrate.diff.changes import Change, Op
@@ -390,7 +391,6 @@ def _enum_types_created_apart(columns: Iterable[sa.Column[Any]]) -> list[tuple[s
     Alembic's ``create_table`` issues ``CREATE TYPE`` even for a type another table uses, and
     ``add_column`` never creates one: dbkit creates each type with ``ensure_enum_type`` instead.
     """
-    from sqlalchemy.dialects import postgresql
 
     types: list[tuple[str, list[str]]] = []
     for column in columns:

@@ -13,12 +13,20 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from dbkit.errors import DbkitError
+import sqlalchemy as sa
+from alembic import command
+from alembic.runtime.migration import MigrationContext
+from alembic.util import CommandError
+
+from dbkit.errors import DbkitError, MigrationRuntimeError
+from dbkit.manager import normalize_url
+from dbkit.migrate.diff.compare import diff_snapshots
 from dbkit.migrate.revisions.environment import alembic_config
 from dbkit.migrate.revisions.history import RecordedRevision, RevisionError, read_history, single_head
+from dbkit.migrate.schema.documents import load_snapshot
+from dbkit.migrate.schema.from_database import snapshot_from_database
 
 if TYPE_CHECKING:
-    import sqlalchemy as sa
     from alembic.config import Config
 
     from dbkit.migrate.diff.changes import Change
@@ -33,7 +41,6 @@ class MigrationCommandError(DbkitError):
 
 def _config(versions_dir: str | Path, url: str | None) -> Config:
     """The environment's config (created around an existing versions directory if missing)."""
-    from dbkit.manager import normalize_url
 
     if not Path(versions_dir).is_dir():
         raise MigrationCommandError(f"--versions {versions_dir} is not a directory of revisions.")
@@ -46,10 +53,6 @@ def _config(versions_dir: str | Path, url: str | None) -> Config:
 @contextmanager
 def readable_errors(action: str) -> Iterator[None]:
     """Alembic, driver and revision failures as one :class:`MigrationCommandError` line."""
-    import sqlalchemy as sa
-    from alembic.util import CommandError
-
-    from dbkit.errors import MigrationRuntimeError
 
     try:
         yield
@@ -73,7 +76,6 @@ def _run(action: str, command: Callable[..., T], *args: Any, **kwargs: Any) -> T
 
 def upgrade(versions_dir: str | Path, url: str, to: str = "head", *, sql: bool = False) -> str | None:
     """Upgrade the database to ``to``; with ``sql``, return the SQL instead of running it (for a DBA)."""
-    from alembic import command
 
     config = _config(versions_dir, url)
     if to == "head":  # several heads: refuse before connecting (which would create an SQLite file)
@@ -98,7 +100,6 @@ def upgrade(versions_dir: str | Path, url: str, to: str = "head", *, sql: bool =
 
 def downgrade(versions_dir: str | Path, url: str, to: str) -> None:
     """Downgrade to ``to``: a revision id, ``base``, or a relative step such as ``-1``."""
-    from alembic import command
 
     _run(f"Downgrade to {to}", command.downgrade, _config(versions_dir, url), to)
 
@@ -119,7 +120,6 @@ def heads(versions_dir: str | Path) -> tuple[str, ...]:
 
 def current(versions_dir: str | Path, url: str) -> tuple[str, ...]:
     """The revisions the database is stamped with (empty: never migrated by Alembic)."""
-    from alembic.runtime.migration import MigrationContext
 
     _config(versions_dir, url)  # refuses a directory with no environment around it
     with readable_errors("Reading the current revision"), _engine(url) as engine, engine.connect() as conn:
@@ -129,7 +129,6 @@ def current(versions_dir: str | Path, url: str) -> tuple[str, ...]:
 def stamp(versions_dir: str | Path, url: str, to: str | None = None) -> str:
     """Record ``to`` as applied without running it; by default the revision whose recorded
     schema equals the database's (refused when none or several do). Returns the revision."""
-    from alembic import command
 
     target = to or matching_revision(versions_dir, url)
     _run(f"Stamp {target}", command.stamp, _config(versions_dir, url), target)
@@ -168,15 +167,12 @@ def matching_revision(versions_dir: str | Path, url: str) -> str:
 
 # -- comparing a recorded schema with a live one (shared with verify) -------------------------------
 def live_snapshot(connectable: sa.Engine | sa.Connection) -> Snapshot:
-    from dbkit.migrate.schema.from_database import snapshot_from_database
 
     return snapshot_from_database(connectable)
 
 
 def schema_differences(recorded: str | Snapshot, live: Snapshot) -> list[Change]:
     """What differs between a recorded snapshot and a reflected database, by meaning, not spelling."""
-    from dbkit.migrate.diff.compare import diff_snapshots
-    from dbkit.migrate.schema.documents import load_snapshot
 
     expected = load_snapshot(recorded) if isinstance(recorded, str) else recorded
     return diff_snapshots(expected, live)
@@ -188,9 +184,6 @@ def _describe(change: Change) -> str:
 
 @contextmanager
 def _engine(url: str) -> Iterator[sa.Engine]:
-    import sqlalchemy as sa
-
-    from dbkit.manager import normalize_url
 
     engine = sa.create_engine(normalize_url(url), poolclass=sa.pool.NullPool)
     try:

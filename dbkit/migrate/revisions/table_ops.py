@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import sqlalchemy as sa
 from alembic.operations import ops
+from sqlalchemy.sql.ddl import sort_tables_and_constraints
 
 from dbkit.migrate.revisions.custom_ops import DropEnumTypeIfUnusedOp
 from dbkit.migrate.revisions.history import RevisionError, SnapshotText
 from dbkit.migrate.revisions.reasons import with_reason
-
-if TYPE_CHECKING:
-    import sqlalchemy as sa
-
+from dbkit.migrate.schema.to_metadata import metadata_from_snapshot
 
 _TABLE_LEVEL_OPS = (
     ops.AddColumnOp,
@@ -39,7 +38,6 @@ def not_null_backfill_ops(
     The two steps are separate ``ModifyTableOps``: in one SQLite batch block the table would be
     recreated straight to the final shape, and copying the old rows would hit NOT NULL.
     """
-    import sqlalchemy as sa
 
     if column.server_default is not None:
         return [ops.ModifyTableOps(table_name, [with_reason(ops.AddColumnOp(table_name, column), reason)])]
@@ -69,7 +67,6 @@ def not_null_backfill_ops(
 
 def baseline_ops(snapshot: SnapshotText, *, reason: str = "baseline") -> ops.UpgradeOps:
     """Create-table (and index) operations for a whole schema, in dependency order."""
-    from dbkit.migrate.schema.to_metadata import metadata_from_snapshot
 
     if snapshot is None:
         return ops.UpgradeOps(ops=[])
@@ -94,7 +91,6 @@ def creation_order(tables: Iterable[sa.Table]) -> tuple[list[sa.Table], set[sa.F
     """``tables`` in foreign-key order, and the foreign keys that close a cycle among them (self-references
     aside): whichever table comes first, such a key would point at a table that does not exist yet, so it
     is added once every table does (SQLAlchemy's own ``create_all`` rule)."""
-    from sqlalchemy.sql.ddl import sort_tables_and_constraints
 
     ordered = sort_tables_and_constraints(list(tables))
     deferred = {fk for table, fks in ordered if table is None for fk in fks}
@@ -155,7 +151,6 @@ def _table_of(operation: ops.MigrateOperation) -> tuple[str, str | None]:
 
 def _with_enum_type_cleanup(container: ops.OpContainer) -> ops.OpContainer:
     """After each dropped table, drop its PostgreSQL enum types once unused (Alembic leaves them)."""
-    import sqlalchemy as sa
 
     cleaned: list[ops.MigrateOperation] = []
     for operation in container.ops:

@@ -24,9 +24,15 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.runtime.migration import MigrationContext
 
 from dbkit.errors import DbkitError
+from dbkit.manager import normalize_url
+from dbkit.migrate.revisions.environment import alembic_config
 from dbkit.migrate.revisions.history import RecordedRevision, read_history
 from dbkit.migrate.revisions.runner import (
     MigrationCommandError,
@@ -34,9 +40,7 @@ from dbkit.migrate.revisions.runner import (
     readable_errors,
     schema_differences,
 )
-
-if TYPE_CHECKING:
-    import sqlalchemy as sa
+from dbkit.migrate.schema.documents import load_snapshot
 
 #: Rows seeded into every table that has none.
 SEED_ROWS = 3
@@ -165,7 +169,6 @@ def verify(
     versions_dir: str | Path, url: str | None = None, on_step: Callable[[VerifyStep], None] | None = None
 ) -> VerifyReport:
     """Run every pending revision up and back down on a scratch copy; see the module docstring."""
-    import sqlalchemy as sa
 
     history = read_history(versions_dir)
     if not history.revisions:
@@ -226,7 +229,6 @@ def _run_steps(
 
 
 def _has_tables(engine: sa.Engine) -> bool:
-    import sqlalchemy as sa
 
     return any(name != "alembic_version" for name in sa.inspect(engine).get_table_names())
 
@@ -239,9 +241,6 @@ def _adopt(
     The scratch copy is stamped there (as ``dbkit stamp`` would adopt the real one), so the
     database's own rows are what the remaining revisions must preserve.
     """
-    from alembic import command
-
-    from dbkit.migrate.revisions.environment import alembic_config
 
     live = _live(engine)
     matches = [
@@ -273,9 +272,6 @@ def _apply(
     target: str,
     store: RowStore,
 ) -> VerifyStep:
-    from alembic import command
-
-    from dbkit.migrate.revisions.environment import alembic_config
 
     step = VerifyStep(
         direction, revision.revision, revision.message.splitlines()[0] if revision.message else ""
@@ -323,7 +319,6 @@ def _describe(change: Any) -> str:
 
 
 def _current_revision(connection: sa.Connection) -> str | None:
-    from alembic.runtime.migration import MigrationContext
 
     heads = MigrationContext.configure(connection).get_current_heads()
     return heads[0] if heads else None
@@ -346,7 +341,6 @@ SCRATCH_SQLITE_PRAGMAS = ("foreign_keys=ON", "synchronous=OFF", "journal_mode=ME
 @contextmanager
 def scratch_database(url: str | None) -> Iterator[tuple[str, str]]:
     """A throwaway database: (URL, description). Removed afterwards whatever happens."""
-    from dbkit.manager import normalize_url
 
     if url is None:
         with tempfile.TemporaryDirectory(prefix="dbkit-verify-") as directory:
@@ -391,7 +385,6 @@ def _sqlite_copy(database: str | None) -> Iterator[tuple[str, str]]:
 
 @contextmanager
 def _postgres_scratch(server_url: Any) -> Iterator[tuple[str, str]]:
-    import sqlalchemy as sa
 
     name = f"dbkit_verify_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(server_url.set(database="postgres"), isolation_level="AUTOCOMMIT")
@@ -465,7 +458,6 @@ class RowStore:
 
     def _table_names(self, inspector: sa.Inspector | None = None) -> list[str]:
         """The application's tables (not ``alembic_version``), sorted."""
-        import sqlalchemy as sa
 
         assert self.connection is not None
         names = (inspector or sa.inspect(self.connection)).get_table_names()
@@ -474,7 +466,6 @@ class RowStore:
 
     def _live_tables(self) -> dict[str, LiveTable]:
         """Each table's columns and key: all a copy or a comparison needs (no full reflection)."""
-        import sqlalchemy as sa
 
         assert self.connection is not None
         inspector = sa.inspect(self.connection)
@@ -564,7 +555,6 @@ class RowStore:
         return any(self._finds_nothing(sql) for sql in queries)
 
     def _finds_nothing(self, sql: str) -> bool:
-        import sqlalchemy as sa
 
         try:
             return self._scalar(sql) == 0
@@ -627,7 +617,6 @@ def _seed_empty_tables(engine: sa.Engine) -> bool:
 
     Returns whether any row was inserted (the rows captured earlier are then out of date).
     """
-    import sqlalchemy as sa
 
     metadata = sa.MetaData()
     inserted = False
@@ -650,7 +639,6 @@ def _seed_empty_tables(engine: sa.Engine) -> bool:
 
 
 def _seed_row(connection: sa.Connection, table: sa.Table, number: int) -> dict[str, Any]:
-    import sqlalchemy as sa
 
     row: dict[str, Any] = {}
     references = {
@@ -669,7 +657,6 @@ def _seed_row(connection: sa.Connection, table: sa.Table, number: int) -> dict[s
 
 
 def _numbered_by_database(column: sa.Column[Any]) -> bool:
-    import sqlalchemy as sa
 
     table = column.table
     return (
@@ -682,7 +669,6 @@ def _numbered_by_database(column: sa.Column[Any]) -> bool:
 
 def sample_value(sa_type: Any, column_name: str, number: int) -> Any:
     """A representative value of a column type (the ``number``-th row's)."""
-    import sqlalchemy as sa
 
     if isinstance(sa_type, sa.Enum) and sa_type.enums:
         return sa_type.enums[(number - 1) % len(sa_type.enums)]
@@ -765,7 +751,6 @@ def _key_text(key: Any) -> str:
 def _kept_after_round_trip(revision: RecordedRevision, rows_before_upgrade: Rows) -> Rows:
     """What a downgrade must give back: the rows from before the upgrade, minus columns the upgrade
     dropped (their values cannot come back) and tables it dropped."""
-    from dbkit.migrate.schema.documents import load_snapshot
 
     if revision.to_snapshot is None or revision.from_snapshot is None:
         return rows_before_upgrade

@@ -19,9 +19,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from alembic.autogenerate.api import AutogenContext
+from alembic.autogenerate.render import _render_cmd_body  # the body renderer render_python_code uses
 from alembic.operations import ops
+from alembic.runtime.migration import MigrationContext
+from alembic.util import rev_id
+from sqlalchemy.engine.default import DefaultDialect
 
 from dbkit.migrate.files import write_atomically
+from dbkit.migrate.revisions.environment import ensure_environment
 from dbkit.migrate.revisions.history import (
     _HASH_LINE,
     CONTENT_HASH_NAME,
@@ -59,10 +65,6 @@ class WrittenRevision:
 # -- rendering -------------------------------------------------------------------------------------
 def render_body(container: ops.OpContainer) -> tuple[str, set[str]]:
     """Python statements for ``upgrade()``/``downgrade()`` (batch mode, reasons as comments), and imports."""
-    from alembic.autogenerate.api import AutogenContext
-    from alembic.autogenerate.render import _render_cmd_body  # the body renderer render_python_code uses
-    from alembic.runtime.migration import MigrationContext
-    from sqlalchemy.engine.default import DefaultDialect
 
     context = AutogenContext(
         MigrationContext.configure(dialect=DefaultDialect()),
@@ -202,9 +204,6 @@ def write_revision(
     appears whole or not at all (temp file + rename), under a lock so concurrent writers chain
     or refuse instead of forking the history.
     """
-    from alembic.util import rev_id
-
-    from dbkit.migrate.revisions.environment import ensure_environment
 
     versions = Path(versions_dir).resolve()
     ensure_environment(versions)

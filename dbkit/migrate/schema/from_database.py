@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+import sqlalchemy as sa
+
+from dbkit.manager import normalize_url
 from dbkit.migrate.schema.from_models import assemble_table, referential_action
 from dbkit.migrate.schema.snapshot import (
     IGNORED_TABLES,
@@ -28,16 +31,10 @@ from dbkit.migrate.schema.snapshot import (
     type_spec,
 )
 
-if TYPE_CHECKING:
-    import sqlalchemy as sa
-
 
 # -- from a live database ------------------------------------------------------------------------
 def snapshot_from_database(url_or_engine: str | sa.engine.URL | sa.Engine | sa.Connection) -> Snapshot:
     """Reflect a live database (every table but ``alembic_version``) into a snapshot."""
-    import sqlalchemy as sa
-
-    from dbkit.manager import normalize_url
 
     owned = not isinstance(url_or_engine, sa.Engine | sa.Connection)
     engine = sa.create_engine(normalize_url(url_or_engine)) if owned else url_or_engine

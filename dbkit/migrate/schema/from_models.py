@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine.default import StrCompileDialect
+from sqlalchemy.sql.functions import FunctionElement
 
 from dbkit.migrate.schema.snapshot import (
     IGNORED_TABLES,
@@ -24,9 +28,6 @@ from dbkit.migrate.schema.snapshot import (
     normalize_sql,
     type_spec,
 )
-
-if TYPE_CHECKING:
-    import sqlalchemy as sa
 
 
 # -- from models -----------------------------------------------------------------------------------
@@ -74,7 +75,6 @@ def _model_facts(models: Iterable[type]) -> tuple[dict[str, Any], dict[str, str]
 
 
 def _table_from_sqlalchemy(table: sa.Table, notes: Any, model: str | None) -> TableSnapshot:
-    import sqlalchemy as sa
 
     autoincrement_column = table.autoincrement_column
     columns = tuple(
@@ -162,7 +162,6 @@ _INTEGER_KINDS = frozenset({"integer", "big_integer", "small_integer"})
 
 
 def _server_default_sql(column: sa.Column[Any]) -> str | None:
-    import sqlalchemy as sa
 
     default = column.server_default
     if not isinstance(default, sa.DefaultClause):
@@ -214,7 +213,6 @@ _SQL_BY_SHAPE: dict[tuple[Any, ...], str] = {}
 
 @lru_cache(maxsize=1)
 def _function_element() -> type:
-    from sqlalchemy.sql.functions import FunctionElement
 
     return FunctionElement
 
@@ -222,7 +220,6 @@ def _function_element() -> type:
 @lru_cache(maxsize=1)
 def _string_dialect() -> Any:
     """One compiler dialect for every clause (``compile()`` without one builds a dialect per call)."""
-    from sqlalchemy.engine.default import StrCompileDialect
 
     return StrCompileDialect()
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    import sqlalchemy as sa
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import conv
+
+from dbkit.migrate.schema.documents import load_snapshot
+from dbkit.migrate.schema.snapshot import Snapshot
 
 
 def metadata_from_snapshot(snapshot: Any) -> sa.MetaData:
@@ -14,10 +17,6 @@ def metadata_from_snapshot(snapshot: Any) -> sa.MetaData:
     Constraint names are kept as recorded (``conv``: no naming convention re-applies), so the
     DDL these tables produce names constraints exactly as the snapshot does.
     """
-    import sqlalchemy as sa
-
-    from dbkit.migrate.schema.documents import load_snapshot
-    from dbkit.migrate.schema.snapshot import Snapshot
 
     if isinstance(snapshot, dict):
         snapshot = Snapshot.from_dict(snapshot)
@@ -30,7 +29,6 @@ def metadata_from_snapshot(snapshot: Any) -> sa.MetaData:
 
 
 def _table_from_snapshot(table: Any, metadata: sa.MetaData) -> sa.Table:
-    import sqlalchemy as sa
 
     items: list[Any] = [_column_from_snapshot(column) for column in table.columns]
     if table.primary_key:
@@ -58,7 +56,6 @@ def _table_from_snapshot(table: Any, metadata: sa.MetaData) -> sa.Table:
 
 
 def _column_from_snapshot(column: Any) -> sa.Column[Any]:
-    import sqlalchemy as sa
 
     extras: list[Any] = []
     if column.identity is not None:
@@ -79,6 +76,5 @@ def _column_from_snapshot(column: Any) -> sa.Column[Any]:
 
 
 def _conv(name: str | None) -> Any:
-    from sqlalchemy.sql.elements import conv
 
     return conv(name) if name else None

@@ -26,6 +26,7 @@ from dbkit.migrate.diff.compare import CompareOptions, diff_tables, matched_pair
 from dbkit.migrate.schema.from_models import snapshot_of_table, sql_of
 from dbkit.migrate.schema.snapshot import TableSnapshot
 from dbkit.migrate.source.codebase import Codebase, GeneratedModel, HandWrittenTable, column_attribute_names
+from dbkit.migrate.source.inventory import model_file_warnings
 
 Level = Literal["schema", "orm", "cosmetic"]
 Status = Literal["match", "differs", "hand_written_only", "generated_only"]
@@ -275,9 +276,6 @@ def parity(codebase: Codebase) -> ParityReport:
             tables.append(
                 TableParity(name, "generated_only", generated=f"{generated.class_name} ({generated.file})")
             )
-    from dbkit.migrate.source.inventory import (
-        model_file_warnings,  # empty indexes and the like, as inventory says
-    )
 
     problems = [*codebase.problems, *model_file_warnings(codebase)]
     return ParityReport(tuple(tables), tuple(str(p) for p in problems))

@@ -364,8 +364,8 @@ def test_diff_of_two_snapshot_files_imports_no_sqlalchemy(tmp_path: Path) -> Non
     write_snapshot(synthetic_snapshot(500, renamed=True), tmp_path / "new.json")
     script = (
         "import sys, time; start = time.perf_counter()\n"
-        "from dbkit.migrate.snapshot import load_snapshot\n"
-        "from dbkit.migrate.hints import apply_hints\n"
+        "from dbkit.migrate.schema.documents import load_snapshot\n"
+        "from dbkit.migrate.diff.hints import apply_hints\n"
         f"result = apply_hints(load_snapshot({str(tmp_path / 'old.json')!r}), load_snapshot({str(tmp_path / 'new.json')!r}))\n"
         "heavy = sorted(m for m in ('sqlalchemy', 'pandas', 'alembic', 'pydantic') if m in sys.modules)\n"
         "print(len(result.changes), len(result.suggestions), heavy, time.perf_counter() - start)\n"
