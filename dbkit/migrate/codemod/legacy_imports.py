@@ -128,13 +128,17 @@ class _UseFinder(ast.NodeVisitor):
         self.attribute_nodes: list[ast.Attribute] = []
         #: Statements alone in their block: removing one would need a ``pass``.
         self.sole_statements: set[int] = set()
+        #: Statement → (its block, its index there): where a rewritten import's aliases go.
+        self.blocks: dict[int, tuple[list[ast.stmt], int]] = {}
 
     def visit_Module(self, node: ast.Module) -> None:
         for parent in ast.walk(node):
             for name in ("body", "orelse", "finalbody"):
                 block = getattr(parent, name, None)
-                if isinstance(block, list) and len(block) == 1:
-                    self.sole_statements.add(id(block[0]))
+                if isinstance(block, list) and block and isinstance(block[0], ast.stmt):
+                    if len(block) == 1:
+                        self.sole_statements.add(id(block[0]))
+                    self.blocks.update((id(statement), (block, i)) for i, statement in enumerate(block))
         self.generic_visit(node)
 
     def add(
@@ -322,6 +326,25 @@ class _Edits:
         self.edits.append((node.lineno, 0, node.end_lineno, len(last.encode("utf-8")), ""))  # type: ignore[arg-type]
         return True
 
+    def insert_after(self, node: ast.stmt, lines: list[str]) -> None:
+        """New statements after ``node``: on the next lines at its indentation, or after a ``;``
+        when it shares a line with another statement (``import a; run()``, ``try: import a``)."""
+        end_line, end_column = node.end_lineno or node.lineno, node.end_col_offset or 0
+        first, last = self.lines[node.lineno - 1], self.lines[end_line - 1]
+        before = first.encode("utf-8")[: node.col_offset].decode("utf-8")
+        after = last.encode("utf-8")[end_column:].decode("utf-8").strip()
+        if before.strip() or (after and not after.startswith("#")):
+            self.edits.append((end_line, end_column, end_line, end_column, "".join(f"; {x}" for x in lines)))
+            return
+        text = "".join(f"{before}{line}\n" for line in lines)
+        if end_line < len(self.lines):
+            self.edits.append((end_line + 1, 0, end_line + 1, 0, text))
+        else:  # the file's last line: append, after the newline it may lack
+            column = len(last.encode("utf-8"))
+            self.edits.append(
+                (end_line, column, end_line, column, ("" if last.endswith("\n") else "\n") + text)
+            )
+
     def offset(self, line: int, column: int) -> int:
         prefix = sum(len(text) for text in self.lines[: line - 1])
         return prefix + len(self.lines[line - 1].encode("utf-8")[:column].decode("utf-8"))
@@ -348,15 +371,22 @@ def _rewrite_file(
             unresolved.append(use)
     kept_modules = {use.local for use in unresolved if use.kind == "attribute"}
     imported: set[str] = set()  # each BLL import is written once per file, at its first use
+    #: Last statement of an import block → the aliases (``User = UserModel.DB``) that follow it.
+    aliases_after: dict[int, tuple[ast.stmt, list[str]]] = {}
     for node in sorted(finder.import_nodes, key=lambda n: (n.lineno, n.col_offset)):
-        new_lines, left = _rewrite_import(node, finder, mapping, kept_modules)
+        new_lines, aliases, left = _rewrite_import(node, finder, mapping, kept_modules)
         new_lines = [line for line in new_lines if line not in imported]
         imported.update(line for line in new_lines if line.startswith("from "))
         unresolved.extend(left)
+        if aliases:
+            end = _end_of_import_block(node, finder)
+            aliases_after.setdefault(id(end), (end, []))[1].extend(aliases)
         if not new_lines and id(node) not in finder.sole_statements and edits.delete_statement(node):
             continue
         indent = " " * node.col_offset
         edits.replace(node, ("\n" + indent).join(new_lines) if new_lines else "pass")
+    for end, aliases in aliases_after.values():
+        edits.insert_after(end, aliases)
     for node in finder.attribute_nodes:
         replacement = _lookup(mapping, finder.module_aliases[node.value.id], node.attr)  # type: ignore[attr-defined]
         if replacement is not None:
@@ -364,10 +394,40 @@ def _rewrite_file(
     return edits.apply(), unresolved
 
 
+def _is_import_statement(node: ast.stmt) -> bool:
+    """An import, or a block of imports (``try: import x`` / ``except ImportError: x = None``,
+    ``if TYPE_CHECKING: ...``): part of a module's import block."""
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return True
+    if isinstance(node, ast.If):
+        return all(map(_is_import_statement, node.body + node.orelse))
+    if isinstance(node, (ast.Try, ast.TryStar)):
+        fallbacks = [statement for handler in node.handlers for statement in handler.body]
+        fallbacks += node.orelse + node.finalbody
+        return all(map(_is_import_statement, node.body)) and all(
+            _is_import_statement(statement) or isinstance(statement, (ast.Pass, ast.Assign, ast.AnnAssign))
+            for statement in fallbacks
+        )
+    return False
+
+
+def _end_of_import_block(node: ast.stmt, finder: _UseFinder) -> ast.stmt:
+    """The last statement of the run of imports ``node`` belongs to, in its own block.
+
+    Aliases go after it, so they never split a block of imports, yet still come before the first
+    statement that might use them (and stay inside a ``try`` or function holding the import).
+    """
+    block, index = finder.blocks.get(id(node), ([node], 0))
+    while index + 1 < len(block) and _is_import_statement(block[index + 1]):
+        index += 1
+    return block[index]
+
+
 def _rewrite_import(
     node: ast.stmt, finder: _UseFinder, mapping: Mapping[str, Replacement], kept_modules: set[str | None]
-) -> tuple[list[str], list[LegacyUse]]:
-    """The statements replacing one import: BLL imports, ``User = UserModel.DB`` aliases, kept leftovers."""
+) -> tuple[list[str], list[str], list[LegacyUse]]:
+    """The imports replacing one import (BLL imports, kept leftovers) and the ``User = UserModel.DB``
+    aliases, which go after the import block (they are not imports)."""
     imports: dict[str, set[str]] = {}
     aliases: list[str] = []
     kept: list[str] = []
@@ -398,7 +458,7 @@ def _rewrite_import(
         if kept:
             dots = "." * node.level
             lines.insert(0, f"from {dots}{node.module} import {', '.join(kept)}")
-        return lines + aliases, unresolved
+        return lines, aliases, unresolved
     # ``import DB_Auth [as a]`` / ``from . import DB_Auth``: the module's attribute uses decide.
     names = node.names  # type: ignore[attr-defined]
     lines: list[str] = []
@@ -416,7 +476,7 @@ def _rewrite_import(
                 if replacement is not None:
                     imports.setdefault(replacement.module, set()).add(replacement.name)
     lines += [f"from {m} import {n}" for m, names in sorted(imports.items()) for n in sorted(names)]
-    return lines, unresolved
+    return lines, aliases, unresolved
 
 
 def _import_text(node: ast.stmt, alias: ast.alias) -> str:

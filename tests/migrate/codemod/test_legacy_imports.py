@@ -133,8 +133,8 @@ def test_rewrite_is_a_diff_first_and_nothing_is_written(codebase: Path) -> None:
         -from . import DB_Auth as relative_auth
         +from BLL_Auth import UserModel
         +from BLL_Auth import RoleModel
-        +User = UserModel.DB
         +from DB_Auth import helper
+        +User = UserModel.DB
         +R = RoleModel.DB
 
 
@@ -162,6 +162,87 @@ def test_apply_then_only_unmapped_names_remain(codebase: Path) -> None:
     )
     assert [u.file for u in find_legacy_uses(codebase).uses] == []
     assert plan_rewrite(codebase, MAPPING).files == []
+
+
+def rewritten(root: Path, text: str) -> str:
+    """The text plan_rewrite proposes for one ``app.py`` holding ``text``."""
+    write(root, {"app.py": text})
+    (rewrite,) = plan_rewrite(root, MAPPING).files
+    compile(rewrite.new_text, "app.py", "exec")  # always valid Python
+    return rewrite.new_text
+
+
+def test_aliases_go_after_the_whole_import_block_never_between_imports(tmp_path: Path) -> None:
+    assert rewritten(
+        tmp_path,
+        '''
+        """Docstring."""
+        from __future__ import annotations
+
+        import os
+        from DB_Auth import User
+        import sys  # a comment stays on its line
+        try:
+            import ujson as json
+        except ImportError:  # a try/except import block is part of the imports
+            json = None
+        from DB_Auth import Role
+
+        ADMIN = User(name="admin")
+        ''',
+    ) == textwrap.dedent(
+        '''\
+        """Docstring."""
+        from __future__ import annotations
+
+        import os
+        from BLL_Auth import UserModel
+        import sys  # a comment stays on its line
+        try:
+            import ujson as json
+        except ImportError:  # a try/except import block is part of the imports
+            json = None
+        from BLL_Auth import RoleModel
+        User = UserModel.DB
+        Role = RoleModel.DB
+
+        ADMIN = User(name="admin")
+        '''
+    )
+
+
+def test_aliases_come_before_module_code_that_uses_them_and_stay_in_their_block(tmp_path: Path) -> None:
+    # Imports after module code form a second block: the alias must precede ``BASE = User``.
+    assert rewritten(tmp_path, "import os\nfrom DB_Auth import User\nBASE = User\nimport sys\n") == (
+        "import os\nfrom BLL_Auth import UserModel\nUser = UserModel.DB\nBASE = User\nimport sys\n"
+    )
+    # An import inside a try keeps its alias there: the except clause's fallback still wins.
+    assert rewritten(
+        tmp_path,
+        "try:\n    from DB_Auth import User\n    import json\nexcept ImportError:\n    User = None\n",
+    ) == (
+        "try:\n    from BLL_Auth import UserModel\n    import json\n    User = UserModel.DB\n"
+        "except ImportError:\n    User = None\n"
+    )
+    # A function's imports: the alias follows them, at their indentation.
+    assert rewritten(
+        tmp_path, "def f():\n    from DB_Auth import User\n    import os\n    return User\n"
+    ) == (
+        "def f():\n    from BLL_Auth import UserModel\n    import os\n    User = UserModel.DB\n    return User\n"
+    )
+
+
+def test_aliases_after_an_import_that_shares_or_ends_the_file(tmp_path: Path) -> None:
+    assert (
+        rewritten(tmp_path, "from DB_Auth import User")
+        == "from BLL_Auth import UserModel\nUser = UserModel.DB\n"
+    )
+    assert rewritten(tmp_path, "from DB_Auth import User; print(User)\n") == (
+        "from BLL_Auth import UserModel; User = UserModel.DB; print(User)\n"
+    )
+    assert rewritten(tmp_path, "if True: from DB_Auth import User\n") == (
+        "if True: from BLL_Auth import UserModel; User = UserModel.DB\n"
+    )
 
 
 def test_a_stale_plan_is_refused_and_nothing_is_written(codebase: Path) -> None:
@@ -252,7 +333,7 @@ def test_sample_app_goes_through_phases_2_and_3(tmp_path: Path) -> None:
     assert [f.relative for f in plan.files] == ["service.py"]
     apply_rewrite(plan)
     assert (app / "service.py").read_text() == (
-        "from BLL_Auth import UserModel\nUser = UserModel.DB\nfrom BLL_Teams import TeamModel\n\n"
+        "from BLL_Auth import UserModel\nfrom BLL_Teams import TeamModel\nUser = UserModel.DB\n\n"
         "QUERY = (User, TeamModel.DB)\n"
     )
     assert check_phase3(app).legacy_files == ["DB_Auth.py", "DB_Documents.py", "DB_Teams.py"]
