@@ -16,6 +16,7 @@ from pydantic import Field
 from sqlalchemy import Column, String
 
 from dbkit import ApplicationModel, BaseMixin, DatabaseManager, DatabaseMixin, UpdateMixin
+from dbkit.migrate.schema.from_models import snapshot_from_metadata
 
 
 @pytest.fixture
@@ -85,8 +86,11 @@ def test_reference_model_factory_pattern(default_manager: DatabaseManager) -> No
     columns = Document.__table__.c
     assert (columns.user_id.nullable, columns.team_id.nullable) == (False, True)
     assert {fk.target_fullname for fk in columns.user_id.foreign_keys} == {"users.id"}
-    assert hasattr(Document, "user") and hasattr(Document, "team")
-    assert hasattr(UserModel.DB, "documents") and hasattr(TeamModel.DB, "documents")
+    sa.orm.configure_mappers()  # backrefs appear on the target classes once mappers are configured
+    assert Document.user.property.mapper.class_ is UserModel.DB
+    assert Document.team.property.mapper.class_ is TeamModel.DB
+    assert UserModel.DB.documents.property.mapper.class_ is Document
+    assert TeamModel.DB.documents.property.mapper.class_ is Document
     assert set(UserModel.ReferenceID.model_fields) == {"user_id"}
     assert UserModel.ReferenceID.Optional.model_fields["user_id"].is_required() is False
 
@@ -96,8 +100,8 @@ def test_isolated_database_instance_pattern(tmp_path: Path, monkeypatch: pytest.
     monkeypatch.delenv("DATABASE_URL", raising=False)
     test_db = DatabaseManager(db_prefix="test.integration", test_connection=True)
     assert Path(test_db.url.database).name == "test.integration.dbkit.sqlite3"
-    assert test_db.DATABASE_TYPE in ["sqlite", "postgresql"]
-    assert test_db.PK_TYPE is not None
+    assert test_db.DATABASE_TYPE == "sqlite"  # no DATABASE_URL: the embedded default
+    assert test_db.PK_TYPE.compile(dialect=test_db.dialect) == "CHAR(32)"  # a UUID, as SQLite stores it
     with test_db.get_db() as db:
         assert db.execute(sa.text("SELECT 1")).scalar() == 1
     test_db.dispose()
@@ -112,4 +116,6 @@ def test_schema_evolution_pattern(default_manager: DatabaseManager) -> None:
     User = UserModel.DB
     assert User.__table__.comment == "Core user accounts"
     assert User.__table__.c.timezone.comment == "User timezone"
-    assert UserModel.migration_notes == "Added timezone field in v2.1"
+    # The notes travel with the generated class into the schema snapshot the migration engine diffs.
+    snapshot = snapshot_from_metadata([User.__table__], models=[User])
+    assert snapshot.table_map[User.__table__.name].migration_notes == "Added timezone field in v2.1"
