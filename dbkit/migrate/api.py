@@ -382,11 +382,12 @@ def write_planned_revision(plan: RevisionPlan, versions_dir: str | Path) -> list
     written: list[WrittenRevision] = []
     from_text = dump_snapshot(plan.old)
     if plan.baseline:
-        written.append(
-            write_revision(
-                versions_dir, baseline_ops(from_text), f"baseline: {plan.message}", None, from_text
-            )
-        )
+        # Named after what it holds: the plan's message describes the changes, which the baseline
+        # does not contain (it is the baseline's own message only when nothing else is written).
+        tables = len(plan.old.tables)
+        held = f"the existing schema ({tables} table{'s' if tables != 1 else ''})"
+        message = f"baseline: {plan.message if not plan.changes else held}"
+        written.append(write_revision(versions_dir, baseline_ops(from_text), message, None, from_text))
     if not plan.changes:
         return written
     renamed_old = rename_in_snapshot(plan.old, resolve_renames(plan.diff.hints, plan.old, plan.new))
