@@ -12,8 +12,8 @@ __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
     "DatabaseManager": "dbkit.manager",
-    "DatabaseMixin": "dbkit.generate.model",
-    "ApplicationModel": "dbkit.generate.model",
+    "DatabaseMixin": "dbkit.generate.database_mixin",
+    "ApplicationModel": "dbkit.generate.database_mixin",
     "DBColumn": "dbkit.generate.options",
     "type_registry": "dbkit.generate.types",
     "TypeRegistry": "dbkit.generate.types",

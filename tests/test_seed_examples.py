@@ -86,7 +86,7 @@ def test_reference_model_factory_pattern(default_manager: DatabaseManager) -> No
     columns = Document.__table__.c
     assert (columns.user_id.nullable, columns.team_id.nullable) == (False, True)
     assert {fk.target_fullname for fk in columns.user_id.foreign_keys} == {"users.id"}
-    sa.orm.configure_mappers()  # backrefs appear on the target classes once mappers are configured
+    default_manager.Base.registry.configure()  # backrefs appear on the target classes once configured
     assert Document.user.property.mapper.class_ is UserModel.DB
     assert Document.team.property.mapper.class_ is TeamModel.DB
     assert UserModel.DB.documents.property.mapper.class_ is Document

@@ -5,12 +5,12 @@ Derived variants (``Model.Create``/``Update``/``Search``/``Network``) live in
 ``dbkit.bll.permissions``.
 """
 
-from dbkit.bll.manager import AbstractBLLManager, HookContext
-from dbkit.bll.models import ADMIN_ROLE, MEMBER_ROLE, TEAM_MODELS, MembershipModel, RoleModel, TeamModel
+from dbkit.bll.business_manager import AbstractBLLManager, HookContext
 from dbkit.bll.permissions import AccessPolicy, PermissionRules
 from dbkit.bll.query import SearchError, escape_like
 from dbkit.bll.seeding import SeedError, seed
 from dbkit.bll.session import current_session, to_return_type, with_session
+from dbkit.bll.team_models import ADMIN_ROLE, MEMBER_ROLE, TEAM_MODELS, MembershipModel, RoleModel, TeamModel
 
 __all__ = [
     "ADMIN_ROLE",

@@ -28,7 +28,7 @@ configuration (``DatabaseManager(root_id=..., system_id=...)``, by default the `
    or it is soft-deleted).
 
 A table without ``created_by_user_id`` has no owners: only rules 2, 5 and 7 apply to it.
-Teams, roles and memberships are the models in :mod:`dbkit.bll.models`; a codebase points the
+Teams, roles and memberships are the models in :mod:`dbkit.bll.team_models`; a codebase points the
 rules at its own equivalents with :class:`PermissionRules` (table and column names).
 """
 
@@ -232,7 +232,7 @@ class AccessPolicy:
         if table is None:
             raise ConfigurationError(
                 f"The permission rules need the table {name!r} to {purpose}, but no model on {self.db_manager!r} "
-                "defines it. Register dbkit.bll.models.TEAM_MODELS (and a users model) in your ModelRegistry, "
+                "defines it. Register dbkit.bll.team_models.TEAM_MODELS (and a users model) in your ModelRegistry, "
                 "or point the rules at your own tables with PermissionRules(...)."
             )
         return table

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from dbkit.bll.manager import AbstractBLLManager
+from dbkit.bll.business_manager import AbstractBLLManager
 from dbkit.bll.permissions import class_setting
 from dbkit.bll.session import with_session
 from dbkit.errors import DbkitError

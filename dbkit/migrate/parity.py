@@ -1,5 +1,5 @@
 """Moved to :mod:`dbkit.migrate.source.parity`; this path stays for code written against it."""
 
-from dbkit.migrate._moved import alias
+from dbkit._moved import alias
 
 alias(__name__, "dbkit.migrate.source.parity")

@@ -7,8 +7,8 @@ code lives in :mod:`dbkit.migrate.revisions` (reasons, reversal, custom_ops, sql
 path never moves, so revisions written by any release keep running.
 """
 
+from dbkit._moved import reexport
 from dbkit.errors import MigrationRuntimeError  # noqa: F401  (revision files catch it by this path)
-from dbkit.migrate._moved import reexport
 
 reexport(
     globals(),

@@ -1,6 +1,6 @@
 """Split into :mod:`dbkit.migrate.revisions.history`, :mod:`dbkit.migrate.revisions.table_ops`, :mod:`dbkit.migrate.revisions.writer`; this path stays for code written against it."""
 
-from dbkit.migrate._moved import reexport
+from dbkit._moved import reexport
 
 reexport(
     globals(),

@@ -1,6 +1,6 @@
 """Split into :mod:`dbkit.migrate.schema.documents`, :mod:`dbkit.migrate.schema.from_models`, :mod:`dbkit.migrate.schema.from_database`; this path stays for code written against it."""
 
-from dbkit.migrate._moved import reexport
+from dbkit._moved import reexport
 
 reexport(
     globals(),

@@ -1,4 +1,4 @@
-"""Old import paths of the engine's modules, from before it was laid out by stage.
+"""Old import paths of modules that moved (the engine laid out by stage, clearer module names).
 
 Code written against them (users' ``env.py`` files, CI checks, notebooks) keeps working: a path
 whose module moved whole is the moved module itself; a path whose module was split re-exports
