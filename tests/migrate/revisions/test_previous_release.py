@@ -105,6 +105,9 @@ OLD_PATHS = {
     "dbkit.migrate.runner": ["upgrade", "downgrade"],
     "dbkit.migrate.verify": ["verify"],
     "dbkit.migrate.scaffold": ["scaffold", "scaffold_codebase", "ScaffoldGenerator"],
+    "dbkit.generate.model": ["DatabaseMixin", "ApplicationModel"],
+    "dbkit.bll.manager": ["AbstractBLLManager"],
+    "dbkit.bll.models": ["TeamModel", "RoleModel"],
 }
 
 
