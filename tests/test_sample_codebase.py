@@ -20,7 +20,9 @@ from dbkit.migrate.source.codebase import Codebase, load_codebase
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 SAMPLE_APP = DATA / "sample_app"
+SAMPLE_APP_FIXED = DATA / "sample_app_fixed"
 EVOLUTION_V2 = DATA / "evolution" / "v2"
+EVOLUTION_V2_FIXED = DATA / "evolution" / "v2_fixed"
 PRODUCTION_DB = DATA / "production.sqlite3"
 DIALECTS = (sqlite.dialect(), postgresql.dialect())
 
@@ -214,6 +216,77 @@ def test_evolution_v2_announces_its_rename_and_backfill(evolution_v2: Codebase) 
 def test_evolution_v2_keeps_the_hand_written_files_unchanged() -> None:
     for name in ("base.py", "DB_Auth.py", "DB_Teams.py", "DB_Documents.py"):
         assert (EVOLUTION_V2 / name).read_bytes() == (SAMPLE_APP / name).read_bytes(), name
+
+
+@pytest.fixture(scope="module")
+def sample_fixed() -> Codebase:
+    return load_codebase(SAMPLE_APP_FIXED)
+
+
+def _changed_lines(old: Path, new: Path) -> list[str]:
+    """The lines removed (``-``) and added (``+``) from one file to the other, without positions."""
+    import difflib
+
+    diff = difflib.unified_diff(old.read_text().splitlines(), new.read_text().splitlines(), n=0, lineterm="")
+    return [line for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+def test_fixed_sample_is_the_sample_with_exactly_the_four_drifts_fixed(
+    sample: Codebase, sample_fixed: Codebase
+) -> None:
+    assert sample_fixed.problems == []
+    # Every fact of the fixed models is the hand-written one: the four drifts, and nothing else, changed.
+    assert (
+        differences(hybrid_facts(sample_fixed, "hand_written"), hybrid_facts(sample_fixed, "generated")) == {}
+    )
+    assert hybrid_facts(sample_fixed, "hand_written") == hybrid_facts(sample, "hand_written")
+    changed = differences(hybrid_facts(sample, "generated"), hybrid_facts(sample_fixed, "generated"))
+    assert set(changed) == set(EXPECTED_DRIFTS)
+    # In the text: the other files are the same bytes, and only the four fixes' lines (with their comments) moved.
+    assert sorted(p.name for p in SAMPLE_APP_FIXED.glob("*.py")) == sorted(
+        p.name for p in SAMPLE_APP.glob("*.py")
+    )
+    for name in ("base.py", "DB_Auth.py", "DB_Teams.py", "DB_Documents.py"):
+        assert (SAMPLE_APP_FIXED / name).read_bytes() == (SAMPLE_APP / name).read_bytes(), name
+    code = [
+        line
+        for name in ("BLL_Auth.py", "BLL_Teams.py")
+        for line in _changed_lines(SAMPLE_APP / name, SAMPLE_APP_FIXED / name)
+        if not line[1:].strip().startswith("#")
+    ]
+    assert [line[0] for line in code].count("-") == 4  # one code line per drift before the fix
+    assert all(line[1:].strip() for line in code)
+
+
+def test_fixed_sample_has_no_parity_difference_left(sample_fixed: Codebase) -> None:
+    from dbkit.migrate import api
+
+    report = api.parity(SAMPLE_APP_FIXED)
+    assert report.differences("schema") == [] and report.differences("cosmetic") == []
+    # What remains are backrefs created by hand-written-only tables, which Phase 2 generates.
+    hand_written_only = set(sample_fixed.hand_written) - set(sample_fixed.generated_tables())
+    leftovers = report.differences("orm")
+    assert leftovers and all(
+        d.kind == "relationship" and d.hand_written in hand_written_only and d.generated is None
+        for _t, d in leftovers
+    )
+
+
+def test_fixed_evolution_is_v2_with_the_same_fixes_and_the_same_five_changes() -> None:
+    from dbkit.migrate import api
+
+    for name in ("base.py", "DB_Auth.py", "DB_Teams.py", "DB_Documents.py"):
+        assert (EVOLUTION_V2_FIXED / name).read_bytes() == (SAMPLE_APP / name).read_bytes(), name
+    for name in ("BLL_Auth.py", "BLL_Teams.py"):
+        assert _changed_lines(EVOLUTION_V2 / name, EVOLUTION_V2_FIXED / name) == _changed_lines(
+            SAMPLE_APP / name, SAMPLE_APP_FIXED / name
+        ), name
+    fixed = api.diff(SAMPLE_APP_FIXED, EVOLUTION_V2_FIXED)
+    original = api.diff(SAMPLE_APP, EVOLUTION_V2)
+    assert [(c.op, c.target, c.risk) for c in fixed.changes] == [
+        (c.op, c.target, c.risk) for c in original.changes
+    ]
+    assert len(fixed.changes) == 5 and fixed.message == original.message
 
 
 def _production_script() -> ModuleType:
