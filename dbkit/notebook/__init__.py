@@ -1,4 +1,5 @@
-"""What notebooks show: report frames and styling, ER diagrams, charts, the review panel, the HTML report.
+"""What notebooks show and use: report frames and styling, ER diagrams, charts, the review panel, the
+HTML report, and the helpers migration notebooks share (workspaces, row counts and copies, phase replays).
 
 Names are exported lazily so ``import dbkit.notebook`` does not import pandas or ipywidgets.
 """
@@ -17,6 +18,8 @@ _EXPORTS = {
     "diff_table": "frames",
     "suggestions_table": "frames",
     "verdict_text": "frames",
+    "verify_text": "frames",
+    "shorten": "frames",
     "MermaidDiagram": "diagram",
     "er_diagram": "diagram",
     "mermaid_er": "diagram",
@@ -28,6 +31,13 @@ _EXPORTS = {
     "report_html": "report",
     "Workspace": "workspaces",
     "workspace": "workspaces",
+    "directory_diff": "workspaces",
+    "with_fixes": "workspaces",
+    "row_counts": "databases",
+    "counts_line": "databases",
+    "scalar": "databases",
+    "copy_rows": "databases",
+    "switch_to_generated": "phases",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -9,6 +9,7 @@ Styler's own text form carries a memory address, and an untrusted notebook strip
 from __future__ import annotations
 
 import json
+import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from dbkit.migrate.diff.changes import Change
     from dbkit.migrate.diff.hints import HintedDiff
     from dbkit.migrate.diff.lint import Verdict
+    from dbkit.migrate.revisions.verify import VerifyReport
     from dbkit.migrate.source.inventory import Inventory
     from dbkit.migrate.source.parity import ParityReport
 
@@ -294,4 +296,25 @@ def verdict_text(verdict: Verdict) -> str:
     """Lint's decision and its backfill plans, as text for a notebook's output."""
     lines = [verdict.message]
     lines.extend(f"backfill {plan.table}.{plan.column}: {'; '.join(plan.steps)}" for plan in verdict.plans)
+    return "\n".join(lines)
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` on one line, cut at a word boundary with an ellipsis when longer than ``width``.
+
+    A revision message cut mid-word ("…on th") reads as a typo in a notebook's output.
+    """
+    line = " ".join(text.split())
+    if len(line) <= width:
+        return line
+    return textwrap.shorten(line, width, placeholder="…") if " " in line[:width] else line[: width - 1] + "…"
+
+
+def verify_text(report: VerifyReport, width: int = 50) -> str:
+    """``verify``'s outcome and one line per step (direction, message, problems), for a notebook."""
+    lines = [f"verify: {'PASSED' if report.passed else 'FAILED'}"]
+    for step in report.steps:
+        message = shorten(step.message.splitlines()[0] if step.message else "", width)
+        lines.append(f"  {step.direction:<6} {message:<{width}} problems: {len(step.problems)}")
+        lines.extend(f"         - {problem}" for problem in step.problems)
     return "\n".join(lines)

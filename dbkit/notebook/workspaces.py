@@ -9,6 +9,7 @@ path ever reaches a notebook's output.
 
 from __future__ import annotations
 
+import difflib
 import re
 import shutil
 import sqlite3
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
 #: Files never copied into a workspace (caches, compiled bytecode).
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
 _SAFE_NAME = re.compile(r"[^a-z0-9_]")
+#: The suffix of a codebase's fixed version shipped beside it (``sample_app`` → ``sample_app_fixed``).
+FIXED_SUFFIX = "_fixed"
 
 
 class WorkspaceError(DbkitError):
@@ -52,6 +55,47 @@ class Workspace:
     def files(self, pattern: str = "*.py") -> list[str]:
         """The codebase copy's files matching ``pattern``, sorted, relative to the codebase."""
         return sorted(p.name for p in self.codebase.glob(pattern))
+
+    def copy(self, source: str | Path, name: str) -> Path:
+        """A copy of another codebase directory (the next version of the models, say) at ``name``."""
+        source_path = Path(source)
+        if not source_path.is_dir():
+            raise WorkspaceError(f"{source}: not a directory (paths are relative to the notebook).")
+        return Path(shutil.copytree(source_path, self.path(name), ignore=IGNORED))
+
+    def update_from(self, source: str | Path, pattern: str = "*.py") -> str:
+        """Make the codebase copy's ``pattern`` files those of ``source``; returns the diff.
+
+        A notebook that fixes models shows each fix as the diff a reviewer would read, then works
+        on the fixed files, instead of patching source text it would have to know by heart.
+        Files ``source`` lacks are removed, so the copy then equals it.
+        """
+        source_path = Path(source)
+        if not source_path.is_dir():
+            raise WorkspaceError(f"{source}: not a directory (paths are relative to the notebook).")
+        diff = directory_diff(self.codebase, source_path, pattern)
+        for stale in self.codebase.glob(pattern):
+            if not (source_path / stale.name).exists():
+                stale.unlink()
+        for fresh in sorted(source_path.glob(pattern)):
+            shutil.copyfile(fresh, self.codebase / fresh.name)
+        return diff
+
+    def edit(self, file: str, old: str, new: str) -> str:
+        """Replace the one occurrence of ``old`` in a codebase file by ``new``; returns the diff.
+
+        Stands for an edit in the user's editor, shown as a diff; a snippet found zero or several
+        times is refused rather than guessed.
+        """
+        path = self.codebase / file
+        text = path.read_text(encoding="utf-8")
+        if text.count(old) != 1:
+            raise WorkspaceError(
+                f"{file}: {old!r} occurs {text.count(old)} times; an edit needs exactly one."
+            )
+        edited = text.replace(old, new)
+        path.write_text(edited, encoding="utf-8")
+        return _unified_diff(text, edited, file, file)
 
     def copy_database(self, database_url: str, name: str = "production") -> str:
         """A private copy of ``database_url`` (SQLite file or PostgreSQL database); returns its URL."""
@@ -125,6 +169,52 @@ class Workspace:
     def __repr__(self) -> str:  # never the temp path: notebook outputs must not change between runs
         database = "with a database copy" if self.database_url else "without a database"
         return f"Workspace(app/ with {len(self.files())} Python files, {database})"
+
+
+def directory_diff(old: str | Path, new: str | Path, pattern: str = "*.py") -> str:
+    """The unified diff between the ``pattern`` files of two directories, file by file (by name).
+
+    File names, never paths, head each file's diff (``a/BLL_Auth.py``), so the text is the same
+    wherever the directories are.
+    """
+    old_dir, new_dir = Path(old), Path(new)
+    names = sorted({p.name for p in old_dir.glob(pattern)} | {p.name for p in new_dir.glob(pattern)})
+    parts = []
+    for name in names:
+        before, after = old_dir / name, new_dir / name
+        parts.append(
+            _unified_diff(
+                before.read_text(encoding="utf-8") if before.exists() else "",
+                after.read_text(encoding="utf-8") if after.exists() else "",
+                name if before.exists() else None,
+                name if after.exists() else None,
+            )
+        )
+    return "".join(parts)
+
+
+def _unified_diff(before: str, after: str, old_name: str | None, new_name: str | None) -> str:
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            fromfile=f"a/{old_name}" if old_name else "/dev/null",
+            tofile=f"b/{new_name}" if new_name else "/dev/null",
+        )
+    )
+
+
+def with_fixes(codebase_path: str | Path) -> Path:
+    """``codebase_path``'s fixed version when one is shipped beside it (``<path>_fixed``), else the path.
+
+    The bundled sample keeps its deliberate Phase 1 drifts for the notebook that finds them, and
+    ships the same files with the drifts fixed as data beside them: later notebooks start from
+    models that match the database without patching source. A codebase of your own has no such
+    sibling and is used as it is.
+    """
+    path = Path(codebase_path)
+    fixed = (path if path.name else path.resolve()).with_name(path.resolve().name + FIXED_SUFFIX)
+    return fixed if fixed.is_dir() else path
 
 
 def workspace(

@@ -183,6 +183,8 @@ def test_review_panel_refuses_until_renames_are_accepted_and_drops_waived(tmp_pa
     assert len(panel.written) == 2 and panel.write_button.disabled
     files = sorted(p.name.split("_", 1)[1] for p in versions.glob("*.py"))
     assert len(files) == 2 and any(name.startswith("baseline") for name in files)
+    # The baseline is named after the schema it records, not after the change that follows it.
+    assert "baseline_the_existing_schema_1_table.py" in files
     assert "Wrote 2 revision file(s)" in panel.status.value
 
 
