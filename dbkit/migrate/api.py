@@ -197,26 +197,20 @@ def snapshots_of(*sources: str | Path | Snapshot) -> list[Snapshot]:
     """The snapshots of several sources; codebase directories load in parallel processes.
 
     Loading a codebase is mostly importing it (SQLAlchemy building classes), which one process
-    does on one core; two codebases in two forked processes take about half the time. Where
-    ``fork`` is not available (or a child fails) they load here, one after the other, so errors
-    are raised exactly as a sequential load raises them.
+    does on one core; two codebases in two processes take about half the time. The processes
+    never come from forking a multi-threaded caller such as a Jupyter kernel (see
+    :mod:`dbkit.migrate.source.parallel`). Where no worker can run (or one fails) the codebases
+    load here, one after the other, so errors are raised exactly as a sequential load raises them.
     """
-    import multiprocessing
-
+    from dbkit.migrate.schema.documents import load_snapshot
     from dbkit.migrate.schema.snapshot import Snapshot
+    from dbkit.migrate.source.parallel import map_in_processes
 
     directories = [str(s) for s in sources if not isinstance(s, Snapshot) and Path(str(s)).is_dir()]
-    if len(directories) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+    texts = map_in_processes(_snapshot_text, directories)
+    if texts is None:
         return [_as_snapshot(source) for source in sources]
-    from concurrent.futures import ProcessPoolExecutor
-
-    from dbkit.migrate.schema.documents import load_snapshot
-
-    try:
-        with ProcessPoolExecutor(len(directories), mp_context=multiprocessing.get_context("fork")) as pool:
-            loaded = dict(zip(directories, pool.map(_snapshot_text, directories), strict=True))
-    except Exception:  # the sequential load below reports the real error
-        return [_as_snapshot(source) for source in sources]
+    loaded = dict(zip(directories, texts, strict=True))
     return [load_snapshot(loaded[str(s)]) if str(s) in loaded else _as_snapshot(s) for s in sources]
 
 

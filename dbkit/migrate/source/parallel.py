@@ -1,0 +1,80 @@
+"""Work on several codebases at once without ever forking a multi-threaded process.
+
+``fork`` copies only the calling thread. A lock that another thread held at that moment (the
+logging lock, the import lock, a Jupyter kernel's IOPub socket) stays locked in the child, which
+can then hang forever. A Jupyter kernel, where dbkit mostly runs, always has such threads
+(heartbeat, IOPub, the control channel), and Python 3.12+ warns about a fork there. So:
+
+- ``fork`` only when the process has a single OS thread (the ``dbkit`` command);
+- otherwise ``forkserver``: a server process started once (single-threaded, with dbkit's loader
+  imported in advance) forks each worker, so workers start in milliseconds and never inherit the
+  kernel's threads;
+- ``sequential`` where neither is available, or for fewer than two items.
+
+``bench/bench_loading.py`` measures the strategies at 100 and 500 tables, from the command line
+and inside a kernel (bench/README.md has the figures).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Literal, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+Strategy = Literal["fork", "forkserver", "spawn", "sequential"]
+
+#: Environment variable that forces a strategy (benchmarks; a user whose platform misbehaves).
+STRATEGY_ENV = "DBKIT_PARALLEL"
+#: Modules the forkserver imports once, so each worker starts with them loaded.
+FORKSERVER_PRELOAD = ["dbkit.migrate.source.codebase", "dbkit.migrate.schema.from_models"]
+_TASKS = Path("/proc/self/task")
+
+
+def os_thread_count() -> int:
+    """Threads of this process as the OS sees them (native threads included, e.g. zmq's in a kernel)."""
+    try:
+        return len(os.listdir(_TASKS))
+    except OSError:  # no /proc (macOS, Windows): Python's own threads are all we can count
+        return threading.active_count()
+
+
+def choose_strategy(items: int) -> Strategy:
+    """The fastest safe way to run ``items`` independent loads from this process, right now."""
+    if items < 2:
+        return "sequential"
+    forced = os.environ.get(STRATEGY_ENV)
+    if forced:
+        if forced not in ("fork", "forkserver", "spawn", "sequential"):
+            raise ValueError(f"{STRATEGY_ENV}={forced!r}: use fork, forkserver, spawn or sequential.")
+        return forced  # type: ignore[return-value]
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and os_thread_count() == 1:
+        return "fork"
+    if "forkserver" in methods:
+        return "forkserver"
+    return "sequential"
+
+
+def map_in_processes(function: Callable[[Item], Result], items: Sequence[Item]) -> list[Result] | None:
+    """``[function(item) for item in items]`` in worker processes, or ``None`` to run them here.
+
+    ``None`` means: one item, no safe start method, or a worker failed (the caller then runs the
+    work in-process, so errors surface exactly as a sequential run raises them).
+    """
+    strategy = choose_strategy(len(items))
+    if strategy == "sequential":
+        return None
+    context = multiprocessing.get_context(strategy)
+    if strategy == "forkserver":
+        context.set_forkserver_preload(FORKSERVER_PRELOAD)
+    try:
+        with ProcessPoolExecutor(len(items), mp_context=context) as pool:
+            return list(pool.map(function, items))
+    except Exception:  # a worker's error is re-raised by the sequential run the caller falls back to
+        return None
