@@ -13,11 +13,16 @@ relationship, backref options...) is listed in :attr:`ScaffoldResult.problems`, 
 silently. Enum classes are rendered inline: the ``DB_*.py`` files are deleted in Phase 3, so the
 generated modules never import from them.
 
-:class:`ScaffoldGenerator` is built from small overridable methods, in the manner of
-sqlacodegen's generators; :func:`scaffold` is the one-call entry point.
+:func:`scaffold` is the one-call entry point. :class:`ScaffoldGenerator` works as sqlacodegen
+does: it plans every model as structured values (:class:`ModelPlan`, :class:`FieldPlan`: types
+and defaults as expressions of :mod:`.code`, ``DBColumn`` options as values), one small method
+per decision, and renders source from the plans at the very end (:mod:`.render`). Its public
+hooks (``module_name``, ``model_name``, ``field_name``, ``plan_field``, ``module_docstring``)
+are the extension point; see the class's docstring.
 """
 
 from dbkit.migrate.codemod.scaffold.generator import ScaffoldGenerator, scaffold, scaffold_codebase
+from dbkit.migrate.codemod.scaffold.plan import FieldPlan, ModelPlan
 from dbkit.migrate.codemod.scaffold.results import (
     ModelRef,
     ScaffoldError,
@@ -28,6 +33,8 @@ from dbkit.migrate.codemod.scaffold.results import (
 from dbkit.migrate.codemod.scaffold.source import format_source
 
 __all__ = [
+    "FieldPlan",
+    "ModelPlan",
     "ModelRef",
     "ScaffoldError",
     "ScaffoldGenerator",

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import inflection  # the inflector dbkit's own table names use
 import sqlalchemy as sa
 from pydantic import create_model
+from sqlalchemy.orm import RelationshipDirection
 from sqlalchemy.sql import naming as sa_naming
 from sqlalchemy.sql.base import _NONE_NAME
 from sqlalchemy.sql.elements import conv
 
+from dbkit.generate.database_mixin import DatabaseMixin
 from dbkit.generate.variants import derive_reference_id
 from dbkit.manager import DatabaseManager
-from dbkit.migrate.codemod.scaffold.constants import DDL_DIALECTS
+from dbkit.migrate.codemod.scaffold.constants import _MISSING, BACKREF_INHERITED, DDL_DIALECTS
 from dbkit.naming import naming_convention, reference_field_for
 
 # -- facts about SQLAlchemy objects ------------------------------------------------------------------
@@ -41,6 +45,7 @@ def sql_text(expression: Any) -> str:
 
 
 def server_default_sql(column: sa.Column[Any]) -> str | None:
+    """A server default as DDL spells it, to compare columns; ``<Kind>`` for one without a value."""
     default = column.server_default
     if default is None:
         return None
@@ -142,7 +147,6 @@ def column_signature(column: sa.Column[Any]) -> tuple[Any, ...]:
 @functools.cache
 def mixin_columns_table() -> sa.Table:
     """The table dbkit generates for a model with no fields: the mixins' own column definitions."""
-    from dbkit.generate.model import DatabaseMixin
 
     class ScaffoldProbeModel(DatabaseMixin):
         table_name: ClassVar[str] = "dbkit_scaffold_probe"
@@ -162,8 +166,145 @@ def model_name_for(table: sa.Table, mapped_class: type | None) -> str:
     """``User`` → ``UserModel``; a Core table ``document_tags`` → ``DocumentTagModel``."""
     if mapped_class is not None:
         return f"{mapped_class.__name__}Model"
-    import inflection  # the inflector dbkit's own table names use
-
     words = table.name.split("_")
     words[-1] = inflection.singularize(words[-1])
     return "".join(word[:1].upper() + word[1:] for word in words if word) + "Model"
+
+
+def attribute_name(mapped_class: type | None, column: sa.Column[Any]) -> str:
+    """The mapped class's attribute for ``column`` (it may differ from the column's name)."""
+    if mapped_class is None:
+        return column.key
+    try:
+        return sa.inspect(mapped_class).get_property_by_column(column).key
+    except Exception:  # an unmapped column, or mappers that cannot configure
+        return column.key
+
+
+# -- what can be said on a column itself ----------------------------------------------------------
+
+
+@dataclass
+class ColumnLevel:
+    """The unique constraint, index and foreign key a field can declare itself (``unique=True``...)."""
+
+    unique: sa.UniqueConstraint | None = None
+    index: sa.Index | None = None
+    foreign_key: sa.ForeignKeyConstraint | None = None
+
+    def items(self) -> list[Any]:
+        return [item for item in (self.unique, self.index, self.foreign_key) if item is not None]
+
+    @property
+    def only_foreign_key(self) -> bool:
+        return self.foreign_key is not None and self.unique is None and self.index is None
+
+
+def column_level_items(table: sa.Table) -> dict[str, ColumnLevel]:
+    """Column name → the unnamed single-column unique constraint, plain index and foreign key it has."""
+    found: dict[str, ColumnLevel] = {}
+    for constraint in table.constraints:
+        if _is_column_unique(constraint, table):
+            level = found.setdefault(constraint.columns[0].name, ColumnLevel())
+            if level.unique is None:
+                level.unique = constraint
+        if _is_column_foreign_key(constraint):
+            level = found.setdefault(constraint.elements[0].parent.name, ColumnLevel())
+            if level.foreign_key is None:
+                level.foreign_key = constraint
+    for index in sorted(table.indexes, key=lambda i: str(resolved_name(i))):
+        column = _column_index_column(index, table)
+        if column is not None and (column not in found or found[column].unique is None):
+            level = found.setdefault(column, ColumnLevel())
+            if level.index is None:
+                level.index = index
+    return found
+
+
+def _is_column_unique(constraint: Any, table: sa.Table) -> bool:
+    """``unique=True`` says it: one column, no name of its own, no options."""
+    return (
+        isinstance(constraint, sa.UniqueConstraint)
+        and len(constraint.columns) == 1
+        and name_to_render(constraint, table) is None
+        and not constraint.dialect_kwargs
+        and not (constraint.deferrable or constraint.initially)
+    )
+
+
+def _is_column_foreign_key(constraint: Any) -> bool:
+    """``references``/``foreign_key`` says it: one column, none of the options DBColumn lacks."""
+    return (
+        isinstance(constraint, sa.ForeignKeyConstraint)
+        and len(constraint.elements) == 1
+        and not (constraint.deferrable or constraint.initially or constraint.match or constraint.use_alter)
+    )
+
+
+def _column_index_column(index: sa.Index, table: sa.Table) -> str | None:
+    """The column ``index=True`` declares ``index`` on: a plain index of one column, named by convention."""
+    columns = [e.name if isinstance(e, sa.Column) else None for e in index.expressions]
+    if (
+        len(columns) == 1
+        and columns[0] is not None
+        and not index.unique
+        and not index.dialect_kwargs
+        and name_to_render(index, table) is None
+    ):
+        return columns[0]
+    return None
+
+
+# -- relationships of the hand-written class ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RelationshipInfo:
+    """A many-to-one relationship of the hand-written class over one foreign-key column."""
+
+    name: str
+    backref: str | None
+    backref_options: tuple[str, ...] = ()
+
+
+def relationships_of(mapped_class: type) -> list[Any]:
+    """The class's relationships; none when its mappers cannot configure."""
+    try:
+        return list(sa.inspect(mapped_class).relationships)
+    except Exception:
+        return []
+
+
+def relationship_info(rel: Any) -> RelationshipInfo:
+    """Name, backref name and the backref options the author asked for (not those SQLAlchemy copied)."""
+    backref = rel.backref
+    options: tuple[str, ...] = ()
+    if isinstance(backref, tuple):
+        backref, kwargs = backref
+        options = tuple(
+            sorted(
+                k
+                for k, v in kwargs.items()
+                if not (k in BACKREF_INHERITED and getattr(rel, k, _MISSING) == v)
+            )
+        )
+    name = backref or rel.back_populates
+    if name is None:
+        reverse = sorted(r.key for r in getattr(rel, "_reverse_property", ()))
+        name = reverse[0] if reverse else None
+    return RelationshipInfo(rel.key, name, options)
+
+
+def many_to_one_relationships(table: sa.Table, mapped_class: type | None) -> dict[str, RelationshipInfo]:
+    """Column name → the many-to-one relationship the hand-written class has over that one column."""
+    if mapped_class is None:
+        return {}
+    found: dict[str, RelationshipInfo] = {}
+    for rel in relationships_of(mapped_class):
+        if rel.direction is not RelationshipDirection.MANYTOONE or rel.secondary is not None:
+            continue
+        local = [column for column in rel.local_columns if column.table is table]
+        if len(local) != 1 or local[0].name in found:
+            continue
+        found[local[0].name] = relationship_info(rel)
+    return found

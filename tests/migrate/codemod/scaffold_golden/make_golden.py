@@ -48,7 +48,7 @@ def _import_from(directory: Path, name: str) -> ModuleType:
 
 
 def test_scaffold_module() -> ModuleType:
-    """The shapes of ``test_scaffold.py``, as pytest imports it (its types render as ``from test_scaffold import``)."""
+    """``test_scaffold.py`` as pytest imports it (its types render as ``from test_scaffold import ...``)."""
     return _import_from(HERE.parent, "test_scaffold")
 
 

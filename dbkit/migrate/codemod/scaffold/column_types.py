@@ -1,0 +1,200 @@
+"""The type decision of a field: its Python type, and ``sa_type`` only where dbkit would map it otherwise.
+
+dbkit derives a column's SQL type from the field's Python type and Pydantic constraints through
+its type registry. A scaffolded field says ``sa_type`` only when that derivation, checked by
+compiling both types on PostgreSQL and SQLite, would not give the hand-written column's DDL.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Callable
+from typing import Any, Literal
+
+import sqlalchemy as sa
+from pydantic import Field
+
+from dbkit.errors import DbkitError
+from dbkit.generate.options import DBColumn
+from dbkit.generate.types import FieldContext, TypeRegistry
+from dbkit.migrate.codemod.scaffold.code import Call, Constant, Expr, Subscript
+from dbkit.migrate.codemod.scaffold.facts import ddl_type
+from dbkit.migrate.codemod.scaffold.plan import FieldPlan, ModelPlan
+from dbkit.migrate.codemod.scaffold.results import ScaffoldError
+from dbkit.migrate.codemod.scaffold.values import ModuleWriter
+from dbkit.naming import snake_case
+
+#: ``problem(table, column, message)``: how the generator collects what it cannot express.
+Report = Callable[[sa.Table, str | None, str], None]
+
+
+def python_type(column_type: sa.types.TypeEngine[Any]) -> Any:
+    """The Python type of a column type (``Any`` when SQLAlchemy does not say; ``str`` for string UUIDs)."""
+    try:
+        found = column_type.python_type
+    except (NotImplementedError, AttributeError):
+        return Any
+    if found is object:
+        return Any
+    if isinstance(column_type, sa.Uuid) and not column_type.as_uuid:
+        return str
+    return found
+
+
+def field_constraints(column_type: sa.types.TypeEngine[Any], found_type: Any) -> dict[str, Any]:
+    """Pydantic constraints the registry reads back into the type: ``max_length``, ``max_digits``..."""
+    if found_type is str and isinstance(column_type, sa.String) and column_type.length:
+        return {"max_length": column_type.length}
+    if found_type is decimal.Decimal and isinstance(column_type, sa.Numeric):
+        found = {}
+        if column_type.precision is not None:
+            found["max_digits"] = column_type.precision
+        if column_type.scale is not None:
+            found["decimal_places"] = column_type.scale
+        return found
+    return {}
+
+
+class TypePlanner:
+    """Fills in a field's type, Pydantic constraints and type options (``sa_type``, enum options)."""
+
+    def __init__(self, registry: TypeRegistry, problem: Report) -> None:
+        self.registry = registry
+        self.problem = problem
+
+    def plan(
+        self,
+        model: ModelPlan,
+        column: sa.Column[Any],
+        field: FieldPlan,
+        writer: ModuleWriter,
+        typed_by_target: bool,
+    ) -> None:
+        """A reference takes its type from its target; an Enum has options; others may need ``sa_type``."""
+        column_type = column.type
+        if typed_by_target:
+            field.type = writer.annotation(python_type(column_type))
+        elif isinstance(column_type, sa.Enum) and not column_type._variant_mapping:
+            self.plan_enum(model, column, field, writer)
+        else:
+            self.plan_scalar(model, column, field, writer)
+
+    def plan_scalar(
+        self, model: ModelPlan, column: sa.Column[Any], field: FieldPlan, writer: ModuleWriter
+    ) -> None:
+        """The Python type and constraints when the registry maps them to the same DDL; else ``sa_type``."""
+        found_type = python_type(column.type)
+        constraints = field_constraints(column.type, found_type)
+        field.type = writer.annotation(found_type)
+        if self.registry_type_matches(model, column, found_type, constraints, DBColumn()):
+            field.constraints = constraints
+        else:
+            field.options["sa_type"] = self.sa_type(model, column, column.type, writer)
+
+    def plan_enum(
+        self, model: ModelPlan, column: sa.Column[Any], field: FieldPlan, writer: ModuleWriter
+    ) -> None:
+        """An Enum class (or ``Literal``) with the options that make dbkit's Enum mapping give this type."""
+        column_type: sa.Enum = column.type  # type: ignore[assignment]
+        enum_class = column_type.enum_class
+        options: dict[str, Any] = {}
+        candidate: dict[str, Any] = {}
+        if not column_type.native_enum:
+            options["native_enum"] = candidate["native_enum"] = False
+        if enum_class is None:
+            values = list(column_type.enums)
+            found_type: Any = Literal[tuple(values)]
+            field.type = Subscript(writer.typing("Literal"), tuple(Constant(value) for value in values))
+            stem = model.name[: -len("Model")] if model.name.endswith("Model") else model.name
+            default_name = f"{snake_case(stem)}_{column.name}"
+        else:
+            found_type = enum_class
+            enum_name = writer.enum_class(enum_class)
+            field.type = enum_name
+            default_name = snake_case(enum_name.text)
+            if _stored_by_value(column_type, enum_class):
+                options["enum_by"] = candidate["enum_by"] = "value"
+        if column_type.name != default_name:
+            options["enum_name"] = column_type.name
+        # The rendered class may be renamed (a nested ``Document.Visibility`` → ``DocumentVisibility``):
+        # check with the name the generated model will give the type.
+        candidate["enum_name"] = column_type.name
+        if self.registry_type_matches(model, column, found_type, {}, DBColumn(**candidate)):
+            field.options.update(options)
+            return
+        self.problem(
+            model.table,
+            column.name,
+            f"enum type {column_type.name!r} has options dbkit's Enum mapping does not reproduce "
+            "(length, create_constraint, schema or member storage): it is given as sa_type; check it.",
+        )
+        field.options["sa_type"] = self.sa_type(model, column, column_type, writer)
+
+    def registry_type_matches(
+        self,
+        model: ModelPlan,
+        column: sa.Column[Any],
+        found_type: Any,
+        constraints: dict[str, Any],
+        options: DBColumn,
+    ) -> bool:
+        """Whether the type registry maps ``found_type`` to a type with the same DDL as ``column``'s."""
+        info = Field(**constraints) if constraints else Field()
+        ctx = FieldContext(model.name, column.name, found_type, info, options)
+        try:
+            generated = self.registry.column_type(ctx)
+        except DbkitError:
+            return False
+        if ddl_type(generated) != ddl_type(column.type):
+            return False
+        if isinstance(column.type, sa.Enum):
+            return isinstance(generated, sa.Enum) and list(generated.enums) == list(column.type.enums)
+        return True
+
+    def sa_type(
+        self, model: ModelPlan, column: sa.Column[Any], type_: sa.types.TypeEngine[Any], writer: ModuleWriter
+    ) -> Expr:
+        """An ``sa_type`` value, checked to compile to the same DDL; else the type it stores, reported."""
+        try:
+            expr = writer.type_object(type_)
+        except ScaffoldError as exc:
+            return self._unrenderable_type(model, column, type_, writer, exc)
+        if not writer.evaluates_to_same_type(expr, type_):
+            self.problem(
+                model.table,
+                column.name,
+                f"type rendered as {expr.render()} does not compile to the same DDL as {type_!r}: check it.",
+            )
+        return expr
+
+    def _unrenderable_type(
+        self,
+        model: ModelPlan,
+        column: sa.Column[Any],
+        type_: sa.types.TypeEngine[Any],
+        writer: ModuleWriter,
+        exc: ScaffoldError,
+    ) -> Expr:
+        """A type with no importable source: its storage type (a TypeDecorator's ``impl``), else JSON."""
+        storage = getattr(type_, "impl_instance", None)
+        if storage is not None and not isinstance(storage, sa.types.TypeDecorator):
+            self.problem(
+                model.table,
+                column.name,
+                f"type {type(type_).__name__} cannot be imported ({exc}; DB_* files are deleted in Phase 3): "
+                f"scaffolded as its storage type {storage!r} (same DDL, no Python-side conversion). "
+                "Move the type to a module that stays and give it as DBColumn(sa_type=...).",
+            )
+            return writer.type_object(storage)
+        self.problem(
+            model.table, column.name, f"type {type_!r} cannot be rendered: {exc}; scaffolded as JSON."
+        )
+        return Call(writer.sa("JSON"))
+
+
+def _stored_by_value(column_type: sa.Enum, enum_class: type[Any]) -> bool:
+    """Whether the database stores the members' values (``values_callable``), not their names."""
+    enums = list(column_type.enums)
+    return enums == [str(member.value) for member in enum_class] and enums != [
+        member.name for member in enum_class
+    ]
