@@ -25,7 +25,17 @@ from sqlalchemy.schema import CreateIndex, CreateTable, SetColumnComment, SetTab
 from dbkit import DatabaseManager, ModelRegistry
 from dbkit.entity import BaseMixin, UpdateMixin
 from dbkit.generate.builder import is_database_model
-from dbkit.migrate.codemod.scaffold import ScaffoldError, ScaffoldResult, SourceTable, scaffold
+from dbkit.migrate.codemod.scaffold import (
+    FieldPlan,
+    ModelPlan,
+    ModelRef,
+    ScaffoldError,
+    ScaffoldGenerator,
+    ScaffoldResult,
+    SourceTable,
+    scaffold,
+)
+from dbkit.migrate.codemod.scaffold.code import Attribute, Call, Import, Name
 from dbkit.naming import naming_convention
 
 SAMPLE_APP = Path(__file__).resolve().parents[3] / "data" / "sample_app"
@@ -370,3 +380,81 @@ def test_output_is_deterministic() -> None:
     first, second = scaffold(tables), scaffold(tables)
     assert json.dumps(first.modules) == json.dumps(second.modules)
     assert first.problems == second.problems
+
+
+# -- the extension point: ScaffoldGenerator's public hooks ------------------------------------------
+
+
+class LegacyNaming(ScaffoldGenerator):
+    """A codebase whose tables say ``tbl_`` and columns ``fld_``: the models keep neither."""
+
+    def module_name(self, source: SourceTable) -> str:
+        return "models_" + source.module.removeprefix("DB_").lower()
+
+    def model_name(self, source: SourceTable) -> str:
+        return source.table.name.removeprefix("tbl_").title()
+
+    def field_name(self, attribute: str, taken: set[str]) -> str:
+        return super().field_name(attribute.removeprefix("fld_"), taken)
+
+    def module_docstring(self, module: str, origins: list[str]) -> str:
+        return f"Sales models (from {', '.join(origins)})."
+
+    def plan_field(self, model: ModelPlan, column: sa.Column[Any]) -> FieldPlan:
+        """Stamp ``updated`` on every UPDATE (ORM-level: the table does not change)."""
+        field = super().plan_field(model, column)
+        if field.name == "updated":
+            now = Attribute(Attribute(Name("sa", Import("sqlalchemy", alias="sa")), "func"), "now")
+            field.options["update_value"] = Call(now)
+        return field
+
+
+def test_overridden_hooks_change_the_output_but_not_the_table(tmp_path: Path) -> None:
+    metadata = dbkit_metadata()
+    customers = sa.Table(
+        "tbl_customer",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("fld_name", sa.String(80), nullable=False),
+        sa.Column("fld_updated", sa.DateTime(timezone=True)),
+    )
+    result = LegacyNaming([SourceTable(customers, None, "DB_Sales")]).generate()
+    assert result.problems == []
+    assert result.models["tbl_customer"] == ModelRef("models_sales", "Customer")
+    assert result.modules == {
+        "models_sales": '''"""Sales models (from DB_Sales)."""
+
+import datetime as dt
+from typing import Annotated, ClassVar
+
+import sqlalchemy as sa
+from dbkit import DatabaseMixin, DBColumn
+from pydantic import Field
+
+
+class Customer(DatabaseMixin):
+    table_name: ClassVar[str] = "tbl_customer"
+    audit_columns: ClassVar[bool] = False
+
+    id: Annotated[int | None, DBColumn(primary_key=True)] = None
+    name: Annotated[str, DBColumn(name="fld_name")] = Field(max_length=80)
+    updated: Annotated[dt.datetime | None, DBColumn(name="fld_updated", update_value=sa.func.now())] = None
+'''
+    }
+    generated = generated_tables(result, tmp_path)
+    assert ddl(generated["tbl_customer"]) == ddl(customers)
+    assert generated["tbl_customer"].c.fld_updated.onupdate is not None
+
+
+def test_the_hooks_are_the_only_public_methods() -> None:
+    """Everything else is internal (``_``-prefixed) and free to change."""
+    public = {name for name in vars(ScaffoldGenerator) if not name.startswith("_")}
+    assert public == {
+        "generate",
+        "problem",
+        "module_name",
+        "model_name",
+        "field_name",
+        "plan_field",
+        "module_docstring",
+    }
