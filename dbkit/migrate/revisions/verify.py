@@ -41,6 +41,7 @@ from dbkit.migrate.revisions.runner import (
     schema_differences,
 )
 from dbkit.migrate.schema.documents import load_snapshot
+from dbkit.text import shorten
 
 #: Rows seeded into every table that has none.
 SEED_ROWS = 3
@@ -118,7 +119,7 @@ class VerifyStep:
             f"{table} {self.rows_before.get(table, '-')}→{self.rows_after.get(table, '-')}"
             for table in sorted(self.rows_before.keys() | self.rows_after.keys())
         )
-        lines = [f"{status} {self.direction:<6} {self.revision:<14} {self.message[:50]}  [{counts}]"]
+        lines = [f"{status} {self.direction:<6} {self.revision:<14} {shorten(self.message, 50)}  [{counts}]"]
         lines.extend(f"       - {problem}" for problem in self.problems)
         return "\n".join(lines)
 
