@@ -4,6 +4,10 @@ They were written by the release before the engine was laid out by stage (``git 
 /tmp/orig 6ed9ba8; PYTHONPATH=/tmp/orig python tests/migrate/golden/make_golden.py``), and
 ``test_json_contract.py`` proves that today's ``--json`` outputs, snapshots and revisions are
 byte-identical to them. Rerun it only for a deliberate change of the contract.
+
+One deliberate change since: a baseline written together with a change is named after the schema it
+records ("baseline: the existing schema (50 tables)"), no longer after the change that follows it
+("baseline: bench change"); the first line of ``bench_revision.py.txt`` was edited to match.
 """
 
 from __future__ import annotations
