@@ -9,6 +9,7 @@ the output is intended.
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -51,3 +52,17 @@ def test_scaffold_output_is_unchanged(name: str) -> None:
                 assert found[key][module] == source, f"{name}: {key}[{module}] differs"
         else:
             assert found[key] == expected[key], f"{name}: {key} differs"
+
+
+def test_every_recorded_module_imports_exactly_what_it_uses(tmp_path: Path) -> None:
+    """No unused import, no undefined name (ruff's pyflakes rules) in any recorded module."""
+    for name in RECORDED:
+        for module, source in make_golden.read(name).get("modules", {}).items():
+            (tmp_path / f"{name}__{module}.py").write_text(source)
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--isolated", "--select=F401,F811,F821,F822", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

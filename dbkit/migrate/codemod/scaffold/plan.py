@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from dbkit.migrate.codemod.scaffold.code import Expr, Imports, OrNone
+from dbkit.migrate.codemod.scaffold.code import Expr, OrNone
 from dbkit.migrate.codemod.scaffold.facts import ColumnLevel, RelationshipInfo
 from dbkit.migrate.codemod.scaffold.results import SourceTable
 
@@ -84,13 +84,12 @@ class ModelPlan:
 
 @dataclass
 class ModulePlan:
-    """One ``BLL_*`` module: its docstring, enum classes, models and imports."""
+    """One ``BLL_*`` module: its docstring, enum classes and models (the renderer derives its imports)."""
 
     name: str
     docstring: str
     #: Enum classes defined here (class, rendered name), in the order models first used them.
     enums: list[tuple[type[enum.Enum], str]]
     models: list[ModelPlan]
-    imports: Imports
     #: Every generated module: their imports are grouped as the codebase's own.
     local_modules: list[str]

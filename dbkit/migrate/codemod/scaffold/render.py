@@ -1,7 +1,9 @@
 """The one renderer: a :class:`~.plan.ModulePlan` → the source of a ``BLL_*`` module.
 
-Everything before this point is values and expressions; here they become text, and the names
-the text uses are added to the module's imports before the import block is written.
+Everything before this point is values and expressions; here they become text. The module's
+imports are exactly those of the expressions rendered (each name knows its import,
+:meth:`~.code.Expr.origins`), gathered while rendering and written last: nothing planned but not
+rendered is imported, and nothing rendered goes without its import.
 """
 
 from __future__ import annotations
@@ -12,7 +14,16 @@ from collections.abc import Callable
 from typing import Any
 
 from dbkit.generate.options import DBColumn
-from dbkit.migrate.codemod.scaffold.code import Call, Expr, Import, Imports, Name, Subscript, as_expr
+from dbkit.migrate.codemod.scaffold.code import (
+    Attribute,
+    Call,
+    Expr,
+    Import,
+    Imports,
+    Name,
+    Subscript,
+    as_expr,
+)
 from dbkit.migrate.codemod.scaffold.plan import FieldPlan, ModelPlan, ModulePlan
 from dbkit.migrate.codemod.scaffold.results import ScaffoldError
 
@@ -23,13 +34,19 @@ DBCOLUMN = Import("dbkit", "DBColumn")
 FIELD = Import("pydantic", "Field")
 APPLICATION_MODEL = Import("dbkit", "ApplicationModel")
 DATABASE_MIXIN = Import("dbkit", "DatabaseMixin")
+CLASS_VAR = Import("typing", "ClassVar")
+ENUM = Import("enum")
 
 
 def render_module(module: ModulePlan, formatter: Callable[[str], str] | None) -> str:
-    """Docstring, imports, enum classes, then models; formatted by ``formatter`` when given."""
-    models = [render_model(plan, module.imports) for plan in module.models]
-    enums = [render_enum(enum_class, name, module.imports) for enum_class, name in module.enums]
-    imports = module.imports.render(local_modules=module.local_modules)
+    """Docstring, imports, enum classes, then models; formatted by ``formatter`` when given.
+
+    The import block is written last, from the names of what was rendered.
+    """
+    used = Imports()
+    models = [render_model(plan, used) for plan in module.models]
+    enums = [render_enum(enum_class, name, used) for enum_class, name in module.enums]
+    imports = used.render(local_modules=module.local_modules)
     body = "\n\n\n".join([*enums, *models])
     source = f'"""{module.docstring}"""\n\n{imports}\n\n\n{body}\n'
     return formatter(source) if formatter else source
@@ -37,16 +54,15 @@ def render_module(module: ModulePlan, formatter: Callable[[str], str] | None) ->
 
 def render_enum(enum_class: type[enum.Enum], name: str, imports: Imports) -> str:
     """The enum class, redefined with its members (the ``DB_*`` module defining it is deleted in Phase 3)."""
+    enum_module = Name("enum", ENUM)
+    bases: list[Expr] = [Attribute(enum_module, "Enum")]
     if issubclass(enum_class, enum.IntEnum):
-        bases = "enum.IntEnum"
+        bases = [Attribute(enum_module, "IntEnum")]
     elif issubclass(enum_class, str):
-        bases = "str, enum.Enum"
+        bases.insert(0, Name("str"))
     elif issubclass(enum_class, int):
-        bases = "int, enum.Enum"
-    else:
-        bases = "enum.Enum"
-    imports.add(Import("enum"))
-    lines = [f"class {name}({bases}):"]
+        bases.insert(0, Name("int"))
+    lines = [f"class {name}({', '.join(_text(imports, base) for base in bases)}):"]
     for member in enum_class:
         if not member.name.isidentifier() or keyword.iskeyword(member.name):
             raise ScaffoldError(
@@ -58,17 +74,19 @@ def render_enum(enum_class: type[enum.Enum], name: str, imports: Imports) -> str
 
 def render_model(plan: ModelPlan, imports: Imports) -> str:
     """``class XModel(bases):`` with class variables, ``table_args`` and fields."""
-    bases = [_use(imports, Name("ApplicationModel", APPLICATION_MODEL))] if plan.audit else []
+    bases: list[Expr] = [Name("ApplicationModel", APPLICATION_MODEL)] if plan.audit else []
     bases += reversed(plan.reference_bases)  # Pydantic puts the last base's fields first
-    bases.append(_use(imports, Name("DatabaseMixin", DATABASE_MIXIN)))
+    bases.append(Name("DatabaseMixin", DATABASE_MIXIN))
     lines = [f"class {plan.name}({', '.join(_text(imports, base) for base in bases)}):"]
-    body = _class_vars(plan)
+    body = _class_vars(plan, imports)
     if plan.table_args:
         items = "".join(f"        {_text(imports, item)},\n" for item in plan.table_args)
-        body.append(f"table_args: ClassVar[tuple] = (\n{items}    )")
+        body.append(f"table_args: {_text(imports, _class_var('tuple'))} = (\n{items}    )")
     field_lines = []
     if plan.mixin_id and not plan.audit:
-        field_lines.append(f'id: str = {imports.add(FIELD)}(description="Unique identifier")')
+        field_lines.append(
+            f'id: str = {_text(imports, Name("Field", FIELD))}(description="Unique identifier")'
+        )
     field_lines += [render_field(item, imports) for item in plan.fields]
     if body and field_lines:
         body.append("")
@@ -77,16 +95,24 @@ def render_model(plan: ModelPlan, imports: Imports) -> str:
     return "\n".join(lines)
 
 
-def _class_vars(plan: ModelPlan) -> list[str]:
+def _class_var(type_name: str) -> Expr:
+    """``ClassVar[<type_name>]``."""
+    return Subscript(Name("ClassVar", CLASS_VAR), (Name(type_name),))
+
+
+def _class_vars(plan: ModelPlan, imports: Imports) -> list[str]:
     """``table_name``, ``table_comment`` and ``audit_columns``, where dbkit's defaults differ."""
-    lines = []
+    found: list[tuple[str, str, Any]] = []
     if plan.table_name is not None:
-        lines.append(f"table_name: ClassVar[str] = {plan.table_name!r}")
+        found.append(("table_name", "str", plan.table_name))
     if plan.table_comment:
-        lines.append(f"table_comment: ClassVar[str] = {plan.table_comment!r}")
+        found.append(("table_comment", "str", plan.table_comment))
     if not plan.audit:
-        lines.append("audit_columns: ClassVar[bool] = False")
-    return lines
+        found.append(("audit_columns", "bool", False))
+    return [
+        f"{name}: {_text(imports, _class_var(type_name))} = {_text(imports, as_expr(value))}"
+        for name, type_name, value in found
+    ]
 
 
 def render_field(field: FieldPlan, imports: Imports) -> str:
@@ -119,7 +145,7 @@ def _field_value(field: FieldPlan) -> Expr | None:
 
 
 def _use(imports: Imports, expr: Expr) -> Expr:
-    """``expr``, the imports its names need added to the module's (a hook may have built it)."""
+    """``expr``, the imports its names need added to the module's: the only place imports come from."""
     for origin in expr.origins():
         imports.add(origin)
     return expr

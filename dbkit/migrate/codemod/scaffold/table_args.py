@@ -123,7 +123,6 @@ class TableArgsPlanner:
 
     def index(self, index: sa.Index) -> Expr | None:
         """``sa.Index(name, "column", sa.text("lower(x)"), unique=True)``; None (reported) for no columns."""
-        func = self.writer.sa("Index")  # before the check: a left-out index still imports sa (output pinned)
         name = resolved_name(index)
         expressions: list[Expr] = []
         for expression in index.expressions:
@@ -139,7 +138,7 @@ class TableArgsPlanner:
         kwargs: dict[str, Any] = {"unique": True} if index.unique else {}
         kwargs.update(index.dialect_kwargs)
         keywords = tuple((key, self.writer.value(value)) for key, value in kwargs.items())
-        return Call(func, (Constant(name), *expressions), keywords)
+        return Call(self.writer.sa("Index"), (Constant(name), *expressions), keywords)
 
     def dialect_options(self) -> list[Expr]:
         """``{"postgresql_partition_by": ...}``: the table's dialect keyword arguments, as the last item."""

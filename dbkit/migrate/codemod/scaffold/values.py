@@ -1,9 +1,11 @@
-"""Python values, SQLAlchemy types and SQL as expressions of one generated module, imports recorded.
+"""Python values, SQLAlchemy types and SQL as expressions of one generated module.
 
 A :class:`ModuleWriter` builds the :mod:`.code` expression for a literal, an enum member, an
-importable object, a column type or a server-side SQL expression, and records in the module's
-:class:`~.code.Imports` each import a name it builds needs. It raises :class:`ScaffoldError` for
-what has no source (the generator turns that into a :class:`ScaffoldProblem`).
+importable object, a column type or a server-side SQL expression. Each name it builds carries the
+import it needs (:meth:`~.code.Expr.origins`); nothing is recorded here: the renderer imports what
+the expressions it actually writes need, so an expression built and then dropped (a left-out
+index, a default that fails halfway) leaves no import behind. It raises :class:`ScaffoldError`
+for what has no source (the generator turns that into a :class:`ScaffoldProblem`).
 """
 
 from __future__ import annotations
@@ -76,17 +78,16 @@ class EnumRegistry:
 
 
 class ModuleWriter:
-    """Builds the expressions of one generated module, recording the imports their names need."""
+    """Builds the expressions of one generated module; their names carry the imports they need."""
 
     def __init__(self, module: str, enums: EnumRegistry) -> None:
         self.module = module
-        self.imports = Imports()
         self.enums = enums
 
     # -- names ------------------------------------------------------------------------------------
     def use(self, origin: Import) -> Name:
-        """The name ``origin`` binds, recorded as an import of this module."""
-        return Name(self.imports.add(origin), origin)
+        """The name ``origin`` binds (imported by the module only if an expression using it is rendered)."""
+        return Name(origin.bound, origin)
 
     def sa(self, *path: str) -> Expr:
         """``sa`` or ``sa.<path>``: SQLAlchemy, imported as ``sa``."""
@@ -215,35 +216,42 @@ class ModuleWriter:
         return Call(self.sa("text"), (Constant(sql_text(expression)),))
 
     def evaluates_to_same_type(self, expr: Expr, type_: sa.types.TypeEngine[Any]) -> bool:
-        """Whether ``expr``, run with this module's imports, builds a type with ``type_``'s DDL."""
+        """Whether ``expr``, run with the imports it needs, builds a type with ``type_``'s DDL."""
         try:
-            rebuilt = eval(expr.render(), self.namespace())  # source this writer built, in its own imports
+            rebuilt = eval(expr.render(), namespace(expr))  # source this writer built, in its own imports
         except Exception:
             return False
         return ddl_type(rebuilt) == ddl_type(type_)
 
-    def namespace(self) -> dict[str, Any]:
-        """The names this module's imports bind (enum classes excepted), to evaluate built expressions."""
-        namespace: dict[str, Any] = {}
-        for name, alias in self.imports.modules.items():
-            try:
-                namespace[alias or name.split(".")[0]] = importlib.import_module(name)
-            except ImportError:
-                continue
-        for name, names in self.imports.names.items():
-            try:
-                loaded = importlib.import_module(name)
-            except ImportError:
-                continue
-            for attribute in names:
-                if hasattr(loaded, attribute):
-                    namespace[attribute] = getattr(loaded, attribute)
-                else:
-                    try:
-                        namespace[attribute] = importlib.import_module(f"{name}.{attribute}")
-                    except ImportError:
-                        continue
-        return namespace
+
+def namespace(expr: Expr) -> dict[str, Any]:
+    """The names the imports of ``expr`` bind (enum classes defined inline excepted), to evaluate it."""
+    imports = Imports()
+    for origin in expr.origins():
+        imports.add(origin)
+    found: dict[str, Any] = {}
+    for name, alias in imports.modules.items():
+        try:  # ``import a.b`` binds ``a``; ``import a.b as c`` binds ``c`` to ``a.b``
+            loaded_module = importlib.import_module(name)
+            found[alias or name.split(".")[0]] = (
+                loaded_module if alias else importlib.import_module(name.split(".")[0])
+            )
+        except ImportError:
+            continue
+    for name, names in imports.names.items():
+        try:
+            loaded = importlib.import_module(name)
+        except ImportError:
+            continue
+        for attribute in names:
+            if hasattr(loaded, attribute):
+                found[attribute] = getattr(loaded, attribute)
+            else:
+                try:
+                    found[attribute] = importlib.import_module(f"{name}.{attribute}")
+                except ImportError:
+                    continue
+    return found
 
 
 def constructor_arguments(obj: Any) -> tuple[list[Any], dict[str, Any]]:
