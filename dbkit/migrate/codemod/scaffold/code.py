@@ -211,6 +211,19 @@ class TupleExpr(Expr):
 
 
 @dataclass(frozen=True)
+class SetExpr(Expr):
+    """``{a, b}`` in the order given; ``set()`` when empty."""
+
+    items: tuple[Expr, ...]
+
+    def render(self) -> str:
+        return "{" + ", ".join(item.render() for item in self.items) + "}" if self.items else "set()"
+
+    def children(self) -> Iterable[Expr]:
+        return self.items
+
+
+@dataclass(frozen=True)
 class DictExpr(Expr):
     """``{key: value, ...}`` in the order given."""
 

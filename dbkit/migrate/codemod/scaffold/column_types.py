@@ -75,7 +75,17 @@ class TypePlanner:
         if typed_by_target:
             field.type = writer.annotation(python_type(column_type))
         elif isinstance(column_type, sa.Enum) and not column_type._variant_mapping:
-            self.plan_enum(model, column, field, writer)
+            try:
+                self.plan_enum(model, column, field, writer)
+            except ScaffoldError as exc:  # the class cannot be written: its stored labels can
+                self.problem(
+                    model.table,
+                    column.name,
+                    f"enum class {column_type.enum_class.__qualname__} cannot be defined in the generated "  # type: ignore[union-attr]
+                    f"module ({exc}): the field is typed as a Literal of the labels the database stores "
+                    "(same DDL); define the class by hand if the application needs it.",
+                )
+                self.plan_enum(model, column, field, writer, as_class=False)
         else:
             self.plan_scalar(model, column, field, writer)
 
@@ -92,11 +102,20 @@ class TypePlanner:
             field.options["sa_type"] = self.sa_type(model, column, column.type, writer)
 
     def plan_enum(
-        self, model: ModelPlan, column: sa.Column[Any], field: FieldPlan, writer: ModuleWriter
+        self,
+        model: ModelPlan,
+        column: sa.Column[Any],
+        field: FieldPlan,
+        writer: ModuleWriter,
+        *,
+        as_class: bool = True,
     ) -> None:
-        """An Enum class (or ``Literal``) with the options that make dbkit's Enum mapping give this type."""
+        """An Enum class (or ``Literal``) with the options that make dbkit's Enum mapping give this type.
+
+        ``as_class=False``: a ``Literal`` of the stored labels even when the type has an enum class.
+        """
         column_type: sa.Enum = column.type  # type: ignore[assignment]
-        enum_class = column_type.enum_class
+        enum_class = column_type.enum_class if as_class else None
         options: dict[str, Any] = {}
         candidate: dict[str, Any] = {}
         if not column_type.native_enum:

@@ -46,7 +46,7 @@ from dbkit.migrate.codemod.scaffold.results import (
 )
 from dbkit.migrate.codemod.scaffold.source import format_source
 from dbkit.migrate.codemod.scaffold.table_args import TableArgsPlanner
-from dbkit.migrate.codemod.scaffold.values import EnumRegistry, ModuleWriter
+from dbkit.migrate.codemod.scaffold.values import EnumRegistry, ModuleWriter, describe
 from dbkit.migrate.source.codebase import load_codebase
 from dbkit.naming import table_name_for
 
@@ -358,7 +358,7 @@ class ScaffoldGenerator:
     def _update_value(self, model: ModelPlan, column: sa.Column[Any], field: FieldPlan) -> None:
         """``update_value``: SQLAlchemy's ``onupdate`` (a value, a function or SQL)."""
         if column.onupdate is not None:
-            value = self._python_value(model, column, column.onupdate, "onupdate")
+            value = self._python_value(model, column, field, column.onupdate, "onupdate")
             if value is not None:
                 field.options["update_value"] = value
 
@@ -376,7 +376,9 @@ class ScaffoldGenerator:
 
     def _default(self, model: ModelPlan, column: sa.Column[Any], field: FieldPlan) -> None:
         """The Python-side default: a value, or a function as ``default_factory``; ``None`` when optional."""
-        value = self._python_value(model, column, column.default, "default") if column.default else None
+        value = (
+            self._python_value(model, column, field, column.default, "default") if column.default else None
+        )
         if value is not None and column.default.is_callable:
             field.default_factory = value
         elif value is not None:
@@ -384,7 +386,9 @@ class ScaffoldGenerator:
         elif field.optional:
             field.default = Constant(None)
 
-    def _python_value(self, model: ModelPlan, column: sa.Column[Any], default: Any, what: str) -> Expr | None:
+    def _python_value(
+        self, model: ModelPlan, column: sa.Column[Any], field: FieldPlan, default: Any, what: str
+    ) -> Expr | None:
         """A Python-side default (or onupdate) value or function; None (a problem) when it has no source."""
         writer = self._writer(model.module)
         kind, value = python_default_kind(default)
@@ -392,8 +396,9 @@ class ScaffoldGenerator:
             try:
                 return writer.value(value)
             except ScaffoldError as exc:
-                reason = str(exc)
-        elif kind == "clause":
+                self._unscaffolded_value(model, column, field, what, value, exc)
+                return None
+        if kind == "clause":
             if what == "onupdate":
                 return writer.sql(default.arg)
             reason = f"an SQL expression ({value}) evaluated at INSERT; a Field default cannot say that"
@@ -415,6 +420,34 @@ class ScaffoldGenerator:
             "(ORM-level only: the schema is unaffected).",
         )
         return None
+
+    def _unscaffolded_value(
+        self,
+        model: ModelPlan,
+        column: sa.Column[Any],
+        field: FieldPlan,
+        what: str,
+        value: Any,
+        exc: ScaffoldError,
+    ) -> None:
+        """A Python-side value with no faithful source: a problem for this one field, saying where and what to do."""
+        source = model.source
+        owner = source.mapped_class.__name__ if source.mapped_class is not None else model.table.name
+        hand_written = f"{owner}.{attribute_name(source.mapped_class, column)}"
+        by_hand = "Field(default=...)" if what == "default" else "DBColumn(update_value=...)"
+        self.problem(
+            model.table,
+            column.name,
+            f"Python-side {what} {describe(value)} not scaffolded: {exc}. {hand_written} ({source_file(source)}) "
+            f"→ {model.module}.{model.name}.{field.name}: set it there by hand ({by_hand}), or move its class "
+            "to a module that stays, with a repr that rebuilds the value, and scaffold again "
+            "(ORM-level only: the schema is unaffected).",
+        )
+
+
+def source_file(source: SourceTable) -> str:
+    """The hand-written file a table comes from, as its module names it: ``DB_Auth`` → ``DB_Auth.py``."""
+    return source.module.replace(".", "/") + ".py"
 
 
 def scaffold(

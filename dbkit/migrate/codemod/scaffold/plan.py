@@ -88,8 +88,9 @@ class ModulePlan:
 
     name: str
     docstring: str
-    #: Enum classes defined here (class, rendered name), in the order models first used them.
-    enums: list[tuple[type[enum.Enum], str]]
+    #: Enum classes defined here (class, rendered name, members as name and value), in the order
+    #: models first used them.
+    enums: list[tuple[type[enum.Enum], str, list[tuple[str, Expr]]]]
     models: list[ModelPlan]
     #: Every generated module: their imports are grouped as the codebase's own.
     local_modules: list[str]

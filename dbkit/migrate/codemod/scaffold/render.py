@@ -9,7 +9,6 @@ rendered is imported, and nothing rendered goes without its import.
 from __future__ import annotations
 
 import enum
-import keyword
 from collections.abc import Callable
 from typing import Any
 
@@ -25,7 +24,6 @@ from dbkit.migrate.codemod.scaffold.code import (
     as_expr,
 )
 from dbkit.migrate.codemod.scaffold.plan import FieldPlan, ModelPlan, ModulePlan
-from dbkit.migrate.codemod.scaffold.results import ScaffoldError
 
 #: ``DBColumn``'s own field order: options are written in it, so the output is stable and familiar.
 DBCOLUMN_ORDER = list(DBColumn.__dataclass_fields__)
@@ -45,30 +43,31 @@ def render_module(module: ModulePlan, formatter: Callable[[str], str] | None) ->
     """
     used = Imports()
     models = [render_model(plan, used) for plan in module.models]
-    enums = [render_enum(enum_class, name, used) for enum_class, name in module.enums]
+    enums = [render_enum(enum_class, name, members, used) for enum_class, name, members in module.enums]
     imports = used.render(local_modules=module.local_modules)
     body = "\n\n\n".join([*enums, *models])
     source = f'"""{module.docstring}"""\n\n{imports}\n\n\n{body}\n'
     return formatter(source) if formatter else source
 
 
-def render_enum(enum_class: type[enum.Enum], name: str, imports: Imports) -> str:
+def render_enum(
+    enum_class: type[enum.Enum], name: str, members: list[tuple[str, Expr]], imports: Imports
+) -> str:
     """The enum class, redefined with its members (the ``DB_*`` module defining it is deleted in Phase 3)."""
     enum_module = Name("enum", ENUM)
     bases: list[Expr] = [Attribute(enum_module, "Enum")]
-    if issubclass(enum_class, enum.IntEnum):
+    if issubclass(enum_class, enum.IntFlag):
+        bases = [Attribute(enum_module, "IntFlag")]
+    elif issubclass(enum_class, enum.Flag):
+        bases = [Attribute(enum_module, "Flag")]
+    elif issubclass(enum_class, enum.IntEnum):
         bases = [Attribute(enum_module, "IntEnum")]
     elif issubclass(enum_class, str):
         bases.insert(0, Name("str"))
     elif issubclass(enum_class, int):
         bases.insert(0, Name("int"))
     lines = [f"class {name}({', '.join(_text(imports, base) for base in bases)}):"]
-    for member in enum_class:
-        if not member.name.isidentifier() or keyword.iskeyword(member.name):
-            raise ScaffoldError(
-                f"Enum {enum_class.__qualname__} member {member.name!r} is not an identifier."
-            )
-        lines.append(f"    {member.name} = {member.value!r}")
+    lines += [f"    {member} = {_text(imports, value)}" for member, value in members]
     return "\n".join(lines)
 
 
