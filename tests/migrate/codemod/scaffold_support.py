@@ -11,7 +11,6 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import mssql, mysql, oracle, postgresql, sqlite
@@ -59,15 +58,4 @@ def ddl_by_dialect(table: sa.Table) -> dict[str, tuple[str, list[str]]]:
         create = str(CreateTable(table).compile(dialect=dialect)).strip()
         indexes = sorted(str(CreateIndex(index).compile(dialect=dialect)) for index in table.indexes)
         found[name] = (create, indexes)
-    return found
-
-
-def table_options(table: sa.Table) -> dict[str, Any]:
-    """The dialect keyword arguments of a table, its constraints and its indexes, by owner."""
-    found: dict[str, Any] = {"table": dict(table.dialect_kwargs)}
-    for index in table.indexes:
-        found[f"index {index.name}"] = dict(index.dialect_kwargs)
-    for constraint in table.constraints:
-        if constraint.dialect_kwargs:
-            found[f"{type(constraint).__name__} {constraint.name}"] = dict(constraint.dialect_kwargs)
     return found

@@ -34,14 +34,23 @@ def ddl_type(type_: sa.types.TypeEngine[Any]) -> tuple[str, ...]:
     return tuple(spelled)
 
 
-def sql_text(expression: Any) -> str:
-    """An SQL expression as PostgreSQL DDL spells it, bound values inlined."""
+def sql_text(expression: Any, dialect: sa.Dialect | None = None) -> str:
+    """An SQL expression as ``dialect``'s DDL (PostgreSQL's by default) spells it, bound values inlined."""
     if isinstance(expression, str):
         return expression
     compiled = expression.compile(
-        dialect=DDL_DIALECTS[0], compile_kwargs={"literal_binds": True, "include_table": False}
+        dialect=dialect or DDL_DIALECTS[0], compile_kwargs={"literal_binds": True, "include_table": False}
     )
     return str(compiled)
+
+
+@functools.cache
+def named_dialect(name: str) -> sa.Dialect | None:
+    """The dialect ``<name>_...`` keyword arguments belong to; None when it is not installed."""
+    try:
+        return sa.engine.make_url(f"{name}://").get_dialect()()  # type: ignore[no-any-return]
+    except Exception:
+        return None
 
 
 def server_default_sql(column: sa.Column[Any]) -> str | None:

@@ -295,6 +295,7 @@ class ScaffoldGenerator:
     def _plan_table_args(self, model: ModelPlan, writer: ModuleWriter) -> None:
         planner = TableArgsPlanner(model, writer, self.problem)
         items = planner.constraints_and_indexes()
+        planner.report_column_options()
         planner.report_schema()
         model.table_args = [item for item in items if item is not None] + planner.dialect_options()
 

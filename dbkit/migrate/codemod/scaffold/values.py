@@ -270,10 +270,6 @@ class ModuleWriter:
             raise ScaffoldError(f"{shorten(source, 80)} evaluates to a value that is not equal to it")
         return expr
 
-    def mapping(self, items: dict[str, Any]) -> DictExpr:
-        """``{"key": value}``: the keys as strings."""
-        return DictExpr(tuple((Constant(key), self.value(value)) for key, value in items.items()))
-
     def call(self, func: Expr, args: Sequence[Any] = (), kwargs: dict[str, Any] | None = None) -> Call:
         """``func(...)`` with the arguments given as values."""
         arguments = tuple(self.value(arg) for arg in args)
@@ -325,8 +321,11 @@ class ModuleWriter:
         args, kwargs = constructor_arguments(construct)
         return self.call(self.sa(type(construct).__name__), args, kwargs)
 
-    def sql(self, expression: Any) -> Expr:
-        """``sa.func.now()``, ``sa.false()``, ``sa.text("0")``: a server-side SQL expression."""
+    def sql(self, expression: Any, dialect: sa.Dialect | None = None) -> Expr:
+        """``sa.func.now()``, ``sa.false()``, ``sa.text("0")``: a server-side SQL expression.
+
+        ``dialect``: the one whose DDL the expression is for (a ``sqlite_where``), PostgreSQL's by default.
+        """
         if isinstance(expression, sa.sql.elements.True_):
             return Call(self.sa("true"))
         if isinstance(expression, sa.sql.elements.False_):
@@ -339,7 +338,7 @@ class ModuleWriter:
                 name = getattr(expression, "name", None)
                 if name and name.isidentifier():
                     return Call(self.sa("func", name), tuple(Constant(a.value) for a in arguments))
-        return Call(self.sa("text"), (Constant(sql_text(expression)),))
+        return Call(self.sa("text"), (Constant(sql_text(expression, dialect)),))
 
     def evaluates_to_same_type(self, expr: Expr, type_: sa.types.TypeEngine[Any]) -> bool:
         """Whether ``expr``, run with the imports it needs, builds a type with ``type_``'s DDL."""
