@@ -78,10 +78,11 @@ class TypePlanner:
             try:
                 self.plan_enum(model, column, field, writer)
             except ScaffoldError as exc:  # the class cannot be written: its stored labels can
+                enum_name = getattr(column_type.enum_class, "__qualname__", column_type.name)
                 self.problem(
                     model.table,
                     column.name,
-                    f"enum class {column_type.enum_class.__qualname__} cannot be defined in the generated "  # type: ignore[union-attr]
+                    f"enum class {enum_name} cannot be defined in the generated "
                     f"module ({exc}): the field is typed as a Literal of the labels the database stores "
                     "(same DDL); define the class by hand if the application needs it.",
                 )

@@ -407,14 +407,11 @@ class _ReprReader:
                 return SetExpr(_sorted(items))
             return ListExpr(items) if isinstance(node, ast.List) else TupleExpr(items)
         if isinstance(node, ast.Dict):
-            if any(key is None for key in node.keys):
+            keys = [key for key in node.keys if key is not None]
+            if len(keys) != len(node.keys):
                 raise ScaffoldError("its repr unpacks a mapping (**)")
-            return DictExpr(
-                tuple(
-                    (self.read(key), self.read(item))
-                    for key, item in zip(node.keys, node.values, strict=True)
-                )  # type: ignore[arg-type]
-            )
+            pairs = zip(keys, node.values, strict=True)
+            return DictExpr(tuple((self.read(key), self.read(item)) for key, item in pairs))
         if isinstance(node, ast.Call):
             if any(isinstance(arg, ast.Starred) for arg in node.args) or any(
                 k.arg is None for k in node.keywords
