@@ -34,7 +34,7 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from dbkit.errors import DbkitError
-from dbkit.migrate.diff.changes import Change, Op
+from dbkit.migrate.diff.changes import AddColumn, Change, DropColumn, Op, RenameColumn, RenameTable
 from dbkit.migrate.diff.compare import CompareOptions, diff_snapshots, name_alignments, order_changes
 from dbkit.migrate.diff.lint import Verdict, lint_changes
 from dbkit.migrate.schema.snapshot import Snapshot, TableSnapshot
@@ -451,11 +451,12 @@ def suggest_renames(changes: Iterable[Change], old: Snapshot, new: Snapshot) -> 
         suggestions.append(
             RenameSuggestion("table", added, dropped, added, score, new.table_map[added].model)
         )
-    by_table: dict[str, tuple[list[Change], list[Change]]] = {}
+    by_table: dict[str, tuple[list[DropColumn], list[AddColumn]]] = {}
     for change in changes:
-        if change.op in (Op.DROP_COLUMN, Op.ADD_COLUMN) and change.table:
-            drops, adds = by_table.setdefault(change.table, ([], []))
-            (drops if change.op == Op.DROP_COLUMN else adds).append(change)
+        if isinstance(change, DropColumn) and change.table:
+            by_table.setdefault(change.table, ([], []))[0].append(change)
+        elif isinstance(change, AddColumn) and change.table:
+            by_table.setdefault(change.table, ([], []))[1].append(change)
     for table in sorted(by_table):
         drops, adds = by_table[table]
         column_scores = [
@@ -479,9 +480,9 @@ def _greedy(scored: list[tuple[float, str, str]]) -> list[tuple[float, str, str]
     return chosen
 
 
-def _column_similarity(drop: Change, add: Change) -> float:
+def _column_similarity(drop: DropColumn, add: AddColumn) -> float:
     name_score = SequenceMatcher(None, drop.column or "", add.column or "").ratio()
-    same_type = drop.detail["old"]["type"] == add.detail["new"]["type"]
+    same_type = drop.definition.type == add.definition.type
     return min(1.0, name_score + (0.2 if same_type else 0.0))
 
 
@@ -537,12 +538,12 @@ def apply_hints(
     options = options or CompareOptions.for_pair(old, new)
     changes = diff_snapshots(renamed_old, new, options)
     rename_changes = [
-        Change.make(Op.RENAME_TABLE, new_name, old=old_name, new=new_name)
+        RenameTable(table=new_name, old=old_name, new=new_name)
         for old_name, new_name in renames.tables.items()
     ]
     rename_changes += [
-        Change.make(
-            Op.RENAME_COLUMN, renames.tables.get(table, table), new_column, old=old_column, new=new_column
+        RenameColumn(
+            table=renames.tables.get(table, table), column=new_column, old=old_column, new=new_column
         )
         for (table, old_column), new_column in renames.columns.items()
     ]

@@ -20,11 +20,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from dbkit.migrate.diff.changes import AddColumn, AddIndex, AlterColumn, Change, DropEnumValue, Op
 from dbkit.migrate.diff.risk import Risk, needs_backfill, rewrites_table
-from dbkit.migrate.schema.snapshot import POSTGRESQL, TypeSpec
+from dbkit.migrate.schema.snapshot import POSTGRESQL
 
 if TYPE_CHECKING:
-    from dbkit.migrate.diff.changes import Change
     from dbkit.migrate.schema.snapshot import Snapshot
 
 
@@ -170,7 +170,7 @@ def lint_changes(
         if change.risk == Risk.DESTRUCTIVE and not allow_destructive and not _is_waived(change, waived):
             refusal = _destructive_refusal(change, models)
         plan = _backfill_plan(change, fills)
-        if plan is None and change.op == "add_column" and needs_backfill(change.detail["new"]):
+        if plan is None and isinstance(change, AddColumn) and needs_backfill(change.definition):
             refusal = _backfill_refusal(change, models)
         rows = counts.get(change.table or "", 0)
         lock_risks = (
@@ -182,9 +182,8 @@ def lint_changes(
 
 def waiver_names(change: Change) -> set[str]:
     """The names a waiver may use for ``change``: ``table``, ``table.column``, ``enum``, ``enum.value``."""
-    if change.op == "drop_enum_value":
-        enum, value = change.detail.get("enum"), change.detail.get("value")
-        names = {str(enum), f"{enum}.{value}"}
+    if isinstance(change, DropEnumValue):
+        names = {change.enum, f"{change.enum}.{change.value}"}
         return names | ({change.target, f"{change.table}.*"} if change.table else set())
     return {change.target, f"{change.table}.*"} if change.column else {change.target}
 
@@ -199,17 +198,15 @@ def _model_hint(table: str | None, models: Mapping[str, str]) -> str:
 
 
 def _destructive_refusal(change: Change, models: Mapping[str, str]) -> str:
-    what = {
-        "drop_table": f"drop table {change.table} (every row in it is lost)",
-        "drop_column": f"drop column {change.target} (its values are lost)",
-        "drop_enum_value": f"remove value {change.detail.get('value')!r} from enum {change.detail.get('enum')} "
-        "(rows holding it cannot be kept)",
-    }[str(change.op)]
-    waiver = (
-        change.target
-        if change.op != "drop_enum_value"
-        else f"{change.detail.get('enum')}.{change.detail.get('value')}"
-    )
+    if isinstance(change, DropEnumValue):
+        what = f"remove value {change.value!r} from enum {change.enum} (rows holding it cannot be kept)"
+        waiver = f"{change.enum}.{change.value}"
+    else:
+        what = {
+            Op.DROP_TABLE: f"drop table {change.table} (every row in it is lost)",
+            Op.DROP_COLUMN: f"drop column {change.target} (its values are lost)",
+        }[change.op]
+        waiver = change.target
     return (
         f"Destructive change refused: {what}. If it is intended, pass --allow-destructive, or add "
         f'{{"allow_destructive": ["{waiver}"]}} to {_model_hint(change.table, models)}. '
@@ -229,8 +226,8 @@ def _backfill_refusal(change: Change, models: Mapping[str, str]) -> str:
 
 def _backfill_plan(change: Change, fills: Mapping[str, str]) -> BackfillPlan | None:
     table, column = change.table or "", change.column or ""
-    if change.op == "add_column" and not change.detail["new"]["nullable"]:
-        default = change.detail["new"].get("server_default")
+    if isinstance(change, AddColumn) and not change.definition.nullable:
+        default = change.definition.server_default
         if default:
             return BackfillPlan(
                 table, column, "server_default", default, (f"add {change.target} NOT NULL DEFAULT {default}",)
@@ -260,8 +257,8 @@ def _backfill_plan(change: Change, fills: Mapping[str, str]) -> BackfillPlan | N
                 f"set {change.target} NOT NULL",
             ),
         )
-    nullable = change.detail.get("nullable") if change.op == "alter_column" else None
-    if nullable and nullable["old"] and not nullable["new"] and change.target in fills:
+    nullable = change.nullable if isinstance(change, AlterColumn) else None
+    if nullable is not None and nullable.old and not nullable.new and change.target in fills:
         value = fills[change.target]
         return BackfillPlan(
             table,
@@ -283,13 +280,10 @@ def _lock_risks(change: Change, plan: BackfillPlan | None, rows: int) -> tuple[L
     def flag(problem: str, safe_form: str) -> None:
         found.append(LockRisk(table, column, op, rows, problem, safe_form))
 
-    name = (
-        (change.detail.get("new") or {}).get("name") if isinstance(change.detail.get("new"), dict) else None
-    )
-    if op == "add_index":
+    if isinstance(change, AddIndex):
         flag(
             "CREATE INDEX blocks every write to the table while it builds.",
-            f"CREATE INDEX CONCURRENTLY {name or ''} (op.create_index(..., postgresql_concurrently=True) "
+            f"CREATE INDEX CONCURRENTLY {change.definition.name or ''} (op.create_index(..., postgresql_concurrently=True) "
             "inside op.get_context().autocommit_block()).",
         )
     elif op == "add_unique":
@@ -302,18 +296,15 @@ def _lock_risks(change: Change, plan: BackfillPlan | None, rows: int) -> tuple[L
             "Adding the constraint scans the whole table while holding a lock.",
             "ADD CONSTRAINT ... NOT VALID, then ALTER TABLE ... VALIDATE CONSTRAINT in a later step.",
         )
-    elif op == "alter_column":
-        type_change = change.detail.get("type")
-        if type_change and rewrites_table(
-            TypeSpec.from_dict(type_change["old"]), TypeSpec.from_dict(type_change["new"])
-        ):
+    elif isinstance(change, AlterColumn):
+        if change.type is not None and rewrites_table(change.type.old, change.type.new):
             flag(
                 "This type change rewrites the whole table under an ACCESS EXCLUSIVE lock.",
                 "Add a new column of the new type, backfill it in batches, switch the code to it, "
                 "then drop the old column.",
             )
-        nullable = change.detail.get("nullable")
-        if nullable and nullable["old"] and not nullable["new"]:
+        nullable = change.nullable
+        if nullable is not None and nullable.old and not nullable.new:
             flag(
                 "SET NOT NULL scans the whole table under an ACCESS EXCLUSIVE lock.",
                 f"ADD CONSTRAINT ... CHECK ({column} IS NOT NULL) NOT VALID; VALIDATE CONSTRAINT; then SET NOT NULL "

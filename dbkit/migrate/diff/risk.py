@@ -3,19 +3,18 @@
 ``data_dependent`` succeeds or not depending on the rows (NOT NULL added without a server
 default, nullable → NOT NULL, a new unique/check/foreign key, a type that narrows or converts);
 ``destructive`` loses data (a dropped table or column, a removed enum member);
-``backward_incompatible`` breaks old code (renames). Pure Python.
+``backward_incompatible`` breaks old code (renames). Each change class of
+:mod:`dbkit.migrate.diff.changes` computes its own risk from its fields with the rules below
+(:func:`needs_backfill`, :func:`is_widening`); lint adds :func:`rewrites_table`. Pure Python.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from dbkit.migrate.schema.snapshot import TypeSpec
-
-if TYPE_CHECKING:
-    pass
+from dbkit.migrate.schema.snapshot import ColumnSnapshot, TypeSpec
 
 
 class Risk(StrEnum):
@@ -25,60 +24,16 @@ class Risk(StrEnum):
     BACKWARD_INCOMPATIBLE = "backward_incompatible"
 
 
-_FIXED_RISK: dict[str, Risk] = {
-    "add_table": Risk.SAFE,
-    "drop_table": Risk.DESTRUCTIVE,
-    "rename_table": Risk.BACKWARD_INCOMPATIBLE,
-    "drop_column": Risk.DESTRUCTIVE,
-    "rename_column": Risk.BACKWARD_INCOMPATIBLE,
-    "rename_constraint": Risk.SAFE,
-    "alter_primary_key": Risk.DATA_DEPENDENT,
-    "drop_index": Risk.SAFE,
-    "add_unique": Risk.DATA_DEPENDENT,
-    "drop_unique": Risk.SAFE,
-    "add_check": Risk.DATA_DEPENDENT,
-    "drop_check": Risk.SAFE,
-    "add_foreign_key": Risk.DATA_DEPENDENT,
-    "drop_foreign_key": Risk.SAFE,
-    "add_enum_value": Risk.SAFE,
-    "drop_enum_value": Risk.DESTRUCTIVE,
-    "alter_table_comment": Risk.SAFE,
-}
-
-
-def classify(op: str, detail: Mapping[str, Any]) -> Risk:
-    """The risk of one change, from its op and detail (the single source of the rules above)."""
-    if op in _FIXED_RISK:
-        return _FIXED_RISK[op]
-    if op == "add_column":
-        return Risk.DATA_DEPENDENT if needs_backfill(detail["new"]) else Risk.SAFE
-    if op == "add_index":
-        return Risk.DATA_DEPENDENT if detail["new"].get("unique") else Risk.SAFE
-    if op == "alter_column":
-        return _alter_column_risk(detail)
-    raise ValueError(f"Unknown change op {op!r}.")
-
-
-def needs_backfill(column: Mapping[str, Any]) -> bool:
+def needs_backfill(column: ColumnSnapshot | Mapping[str, Any]) -> bool:
     """A NOT NULL column with nothing to fill existing rows: no server default, identity,
-    autoincrement or computed expression."""
+    autoincrement or computed expression (``column``: a snapshot, or its JSON dict)."""
+    if isinstance(column, ColumnSnapshot):
+        return not column.nullable and not (
+            column.server_default or column.identity or column.computed or column.autoincrement
+        )
     return not column["nullable"] and not any(
         column.get(key) for key in ("server_default", "identity", "computed", "autoincrement")
     )
-
-
-def _alter_column_risk(detail: Mapping[str, Any]) -> Risk:
-    nullable = detail.get("nullable")
-    if nullable and nullable["old"] and not nullable["new"]:
-        return Risk.DATA_DEPENDENT
-    type_change = detail.get("type")
-    if type_change and not is_widening(
-        TypeSpec.from_dict(type_change["old"]), TypeSpec.from_dict(type_change["new"])
-    ):
-        return Risk.DATA_DEPENDENT
-    if detail.get("computed") or detail.get("identity"):
-        return Risk.DATA_DEPENDENT
-    return Risk.SAFE
 
 
 _INTEGER_RANK = {"small_integer": 1, "integer": 2, "big_integer": 3}

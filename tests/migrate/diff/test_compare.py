@@ -9,12 +9,12 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from dbkit.migrate.diff.changes import Change, Op
+from dbkit.migrate.diff.changes import AlterColumn, Change, Op, Pair
 from dbkit.migrate.diff.compare import CompareOptions, diff_snapshots
 from dbkit.migrate.diff.risk import Risk
 from dbkit.migrate.schema.from_database import snapshot_from_database
 from dbkit.migrate.schema.from_models import snapshot_from_metadata
-from dbkit.migrate.schema.snapshot import Snapshot
+from dbkit.migrate.schema.snapshot import PrimaryKeySnapshot, Snapshot, TypeSpec
 from dbkit.naming import naming_convention
 
 TableBuilder = Callable[[sa.MetaData], None]
@@ -124,17 +124,19 @@ def test_every_kind_of_change_is_found_in_application_order() -> None:
         ("drop_table", "audit_log", None),
         ("drop_enum_value", None, None),  # native enum values removed last
     ]
-    by_key = {(c.op, c.table, c.column): c for c in changes}
-    assert by_key[(Op.ALTER_COLUMN, "users", "email")].detail == {
+    altered = {c.column: c for c in changes if isinstance(c, AlterColumn)}
+    assert altered["email"].changed() == [
+        ("type", Pair(TypeSpec("string", length=100), TypeSpec("string", length=255)))
+    ]
+    assert altered["email"].to_json()["detail"] == {
         "type": {"old": {"kind": "string", "length": 100}, "new": {"kind": "string", "length": 255}}
     }
-    assert by_key[(Op.ALTER_COLUMN, "users", "nickname")].detail == {"nullable": {"old": True, "new": False}}
-    assert by_key[(Op.ALTER_COLUMN, "users", "score")].detail == {"server_default": {"old": "0", "new": "10"}}
-    assert by_key[(Op.ALTER_COLUMN, "users", "bio")].detail == {
-        "comment": {"old": "About me", "new": "Biography"}
-    }
+    assert altered["nickname"].changed() == [("nullable", Pair(True, False))]
+    assert altered["score"].changed() == [("server_default", Pair("0", "10"))]
+    assert altered["bio"].changed() == [("comment", Pair("About me", "Biography"))]
     native = next(c for c in changes if c.op == Op.ADD_ENUM_VALUE and c.table is None)
-    assert native.detail == {
+    assert (native.enum, native.value, native.columns) == ("user_status", "pending", ("users.status",))
+    assert native.to_json()["detail"] == {
         "enum": "user_status",
         "value": "pending",
         "old": ["active", "banned", "ghost"],
@@ -142,7 +144,7 @@ def test_every_kind_of_change_is_found_in_application_order() -> None:
         "members": ["active", "banned", "pending", "ghost"],  # the type right after this step
         "columns": ["users.status"],
     }
-    assert changes[-1].detail["value"] == "ghost" and changes[-1].risk == Risk.DESTRUCTIVE
+    assert changes[-1].value == "ghost" and changes[-1].risk == Risk.DESTRUCTIVE
     risks = {(c.op, c.column): c.risk for c in changes}
     assert risks[(Op.ALTER_COLUMN, "email")] == Risk.SAFE  # widening
     assert risks[(Op.ALTER_COLUMN, "age")] == Risk.DATA_DEPENDENT  # narrowing
@@ -178,10 +180,15 @@ def test_primary_key_change() -> None:
 
     changes = diff_snapshots(snap(before), snap(after))
     assert summary(changes) == [("alter_column", "pairs", "b"), ("alter_primary_key", "pairs", None)]
-    assert changes[1].detail == {
+    assert (changes[1].old, changes[1].new) == (
+        PrimaryKeySnapshot("pk_pairs", ("a",)),
+        PrimaryKeySnapshot("pk_pairs", ("a", "b")),
+    )
+    assert changes[1].to_json()["detail"] == {
         "old": {"name": "pk_pairs", "columns": ["a"]},
         "new": {"name": "pk_pairs", "columns": ["a", "b"]},
     }
+    assert changes[1].label == "pairs(a, b)"
 
 
 def test_constraint_names_left_to_the_database_are_not_changes() -> None:
@@ -259,7 +266,7 @@ def test_changed_constraint_options_replace_the_constraint() -> None:
         ("add_check", "c", None),
         ("add_foreign_key", "c", None),
     ]
-    assert changes[3].detail["new"]["onupdate"] == "CASCADE"
+    assert changes[3].definition.onupdate == "CASCADE"
 
 
 def test_comments_are_ignored_against_sqlite_or_on_request(sqlite_url: str) -> None:
@@ -330,7 +337,7 @@ def test_every_change_alembic_autogenerate_reports_is_found() -> None:
         ("alter_column", *column.split("."))
         for c in changes
         if c.op == Op.ADD_ENUM_VALUE
-        for column in c.detail["columns"]
+        for column in c.columns
     }
     assert len(alembic_found) >= 10
     assert alembic_found <= covered, sorted(alembic_found - covered)

@@ -119,8 +119,8 @@ def test_column_rename_hint_turns_drop_and_add_into_a_rename() -> None:
     result = apply_hints(old, new)
     # The index follows the column, as it does in the database, and takes the name the models give it.
     assert ops(result) == [("rename_column", "users", "full_name"), ("rename_constraint", "users", None)]
-    assert result.changes[0].detail == {"old": "fullname", "new": "full_name"}
-    assert (result.changes[1].detail["old"], result.changes[1].detail["new"]) == (
+    assert (result.changes[0].old, result.changes[0].new) == ("fullname", "full_name")
+    assert (result.changes[1].old, result.changes[1].new) == (
         "ix_users_fullname",
         "ix_users_full_name",
     )
@@ -159,8 +159,8 @@ def test_table_rename_hint_keeps_the_table_and_its_references() -> None:
         ("rename_constraint", "users", None),
         ("rename_constraint", "users", None),
     ]
-    assert result.changes[0].detail == {"old": "people", "new": "users"}
-    assert {(c.detail["old"], c.detail["new"]) for c in result.changes[2:]} == {
+    assert (result.changes[0].old, result.changes[0].new) == ("people", "users")
+    assert {(c.old, c.new) for c in result.changes[2:]} == {
         ("pk_people", "pk_users"),
         ("ix_people_fullname", "ix_users_full_name"),
     }
