@@ -346,15 +346,14 @@ def _refuse_empty_index_ddl(changes: Iterable[Any], baseline: Snapshot | None) -
         for index in table.indexes
     ]
     for change in changes:
-        new = change.detail.get("new") or {}
         described = (
-            new.get("indexes", ())
+            change.definition.indexes
             if change.op == Op.ADD_TABLE
-            else [new]
+            else [change.definition]
             if change.op == Op.ADD_INDEX
             else ()
         )
-        emitted.extend((change.table, index.get("name"), index.get("columns")) for index in described)
+        emitted.extend((change.table, index.name, index.columns) for index in described)
     for table, name, columns in emitted:
         if not columns:
             raise RevisionRefusedError(

@@ -115,7 +115,7 @@ def diff_chart(diff: HintedDiff | Sequence[object], title: str = "Changes per ta
     )
     counts: dict[str, dict[str, int]] = {}
     for change in changes:
-        label = change.table or f"enum {change.detail.get('enum', '')}"  # type: ignore[attr-defined]
+        label = change.table or f"enum {getattr(change, 'enum', '')}"  # type: ignore[attr-defined]
         row = counts.setdefault(label, dict.fromkeys(risks, 0))
         row[str(change.risk)] += 1  # type: ignore[attr-defined]
     rows = tuple((label, tuple(counts[label][risk] for risk in risks)) for label in sorted(counts))

@@ -9,10 +9,24 @@ Styler's own text form carries a memory address, and an untrusted notebook strip
 from __future__ import annotations
 
 import json
-import textwrap
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from dbkit.migrate.diff.changes import (
+    AddColumn,
+    AddEnumValue,
+    AddTable,
+    AlterColumn,
+    AlterTableComment,
+    DropColumn,
+    DropTable,
+    EnumValueChange,
+    RenameConstraint,
+    Renamed,
+    json_value,
+)
+from dbkit.text import shorten
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -211,31 +225,26 @@ DIFF_COLUMNS = ["table", "change", "target", "risk", "detail", "verdict"]
 
 def describe_change(change: Change) -> str:
     """What a change does, in words (the ``detail`` column)."""
-    op, detail = str(change.op), change.detail
-    if op in ("rename_table", "rename_column"):
-        return f"{detail['old']} → {detail['new']}"
-    if op == "rename_constraint":
-        return f"{detail['kind'].replace('_', ' ')} {detail['old']} → {detail['new']}"
-    if op in ("add_column", "drop_column"):
-        column = detail["new" if op == "add_column" else "old"]
-        from dbkit.migrate.schema.snapshot import TypeSpec
-
-        text = f"{TypeSpec.from_dict(column['type']).label()} {'NULL' if column['nullable'] else 'NOT NULL'}"
-        return text + (f" DEFAULT {column['server_default']}" if column.get("server_default") else "")
-    if op == "alter_column":
+    if isinstance(change, Renamed):
+        return f"{change.old} → {change.new}"
+    if isinstance(change, RenameConstraint):
+        return f"{change.kind.replace('_', ' ')} {change.old} → {change.new}"
+    if isinstance(change, AddColumn | DropColumn):
+        column = change.definition
+        text = f"{column.type.label()} {'NULL' if column.nullable else 'NOT NULL'}"
+        return text + (f" DEFAULT {column.server_default}" if column.server_default else "")
+    if isinstance(change, AlterColumn):
         return "; ".join(
-            f"{key}: {_value_text(value['old'])} → {_value_text(value['new'])}"
-            for key, value in detail.items()
+            f"{name}: {_value_text(json_value(pair.old))} → {_value_text(json_value(pair.new))}"
+            for name, pair in change.changed()
         )
-    if op in ("add_enum_value", "drop_enum_value"):
-        return f"{detail['enum']}: {'+' if op == 'add_enum_value' else '-'}{detail['value']}"
-    if op in ("add_table", "drop_table"):
-        table = detail["new" if op == "add_table" else "old"]
-        return f"{len(table['columns'])} columns"
-    if op == "alter_table_comment":
-        return f"comment: {_value_text(detail.get('old'))} → {_value_text(detail.get('new'))}"
-    described = detail.get("new") or detail.get("old")
-    return _value_text(described)
+    if isinstance(change, EnumValueChange):
+        return f"{change.enum}: {'+' if isinstance(change, AddEnumValue) else '-'}{change.value}"
+    if isinstance(change, AddTable | DropTable):
+        return f"{len(change.definition.columns)} columns"
+    if isinstance(change, AlterTableComment):
+        return f"comment: {_value_text(change.old)} → {_value_text(change.new)}"
+    return _value_text(json_value(change.described))  # a constraint, an index or the primary key
 
 
 def verdict_label(change: Change, verdict: Verdict | None) -> str:
@@ -297,17 +306,6 @@ def verdict_text(verdict: Verdict) -> str:
     lines = [verdict.message]
     lines.extend(f"backfill {plan.table}.{plan.column}: {'; '.join(plan.steps)}" for plan in verdict.plans)
     return "\n".join(lines)
-
-
-def shorten(text: str, width: int) -> str:
-    """``text`` on one line, cut at a word boundary with an ellipsis when longer than ``width``.
-
-    A revision message cut mid-word ("…on th") reads as a typo in a notebook's output.
-    """
-    line = " ".join(text.split())
-    if len(line) <= width:
-        return line
-    return textwrap.shorten(line, width, placeholder="…") if " " in line[:width] else line[: width - 1] + "…"
 
 
 def verify_text(report: VerifyReport, width: int = 50) -> str:

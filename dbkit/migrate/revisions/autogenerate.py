@@ -39,7 +39,7 @@ from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.orm.mapper import _all_registries  # no public accessor lists the registries
 
-from dbkit.migrate.diff.changes import Op
+from dbkit.migrate.diff.changes import Op, RenameColumn, RenameTable
 from dbkit.migrate.diff.hints import (
     MigrationHints,
     apply_hints,
@@ -362,17 +362,17 @@ def _table_name(operation: ops.MigrateOperation) -> str | None:
 def _renamed_tables(hinted: HintedDiff, emitted: _AlembicOutput) -> set[str]:
     """Tables (new names) with a hinted rename that Alembic wrote as a drop + add pair."""
     found = {
-        change.detail["new"]
+        change.new
         for change in hinted.changes
-        if change.op == Op.RENAME_TABLE
-        and change.detail["old"] in emitted.dropped_tables
-        and change.detail["new"] in emitted.created_tables
+        if isinstance(change, RenameTable)
+        and change.old in emitted.dropped_tables
+        and change.new in emitted.created_tables
     }
     for change in hinted.changes:
         if (
-            change.op == Op.RENAME_COLUMN
-            and (change.table, change.detail["old"]) in emitted.dropped_columns
-            and (change.table, change.detail["new"]) in emitted.added_columns
+            isinstance(change, RenameColumn)
+            and (change.table, change.old) in emitted.dropped_columns
+            and (change.table, change.new) in emitted.added_columns
         ):
             found.add(str(change.table))
     return found

@@ -15,7 +15,21 @@ from alembic.operations import ops
 from sqlalchemy.dialects import postgresql
 
 from dbkit.errors import DbkitError
-from dbkit.migrate.diff.changes import Change, Op
+from dbkit.migrate.diff.changes import (
+    Added,
+    AddIndex,
+    AlterColumn,
+    AlterTableComment,
+    Change,
+    DropColumn,
+    DropIndex,
+    Dropped,
+    EnumValueChange,
+    Op,
+    RenameColumn,
+    RenameConstraint,
+    Renamed,
+)
 from dbkit.migrate.diff.lint import BackfillPlan
 from dbkit.migrate.diff.risk import needs_backfill
 from dbkit.migrate.revisions.custom_ops import (
@@ -30,7 +44,7 @@ from dbkit.migrate.revisions.custom_ops import (
 from dbkit.migrate.revisions.reasons import ReasonComment, with_reason
 from dbkit.migrate.revisions.reversal import RenameTable, rename_column, reverse_operation
 from dbkit.migrate.revisions.table_ops import create_table_op, creation_order, not_null_backfill_ops
-from dbkit.migrate.schema.snapshot import Snapshot
+from dbkit.migrate.schema.snapshot import ColumnSnapshot, IndexSnapshot, Snapshot
 from dbkit.migrate.schema.to_metadata import metadata_from_snapshot
 
 
@@ -123,22 +137,28 @@ class OperationBuilder:
             *(DropEnumTypeIfUnusedOp(name, values=values) for name, values in types),
         ]
 
-    def rename_table(self, change: Change) -> list[ops.MigrateOperation]:
-        return [RenameTable(change.detail["old"], change.detail["new"])]
+    def rename_table(self, change: Renamed) -> list[ops.MigrateOperation]:
+        return [RenameTable(change.old, change.new)]
 
-    def rename_constraints(self, changes: Sequence[Change]) -> ops.MigrateOperation:
+    def rename_constraints(self, changes: Sequence[RenameConstraint]) -> ops.MigrateOperation:
         """One operation for a table's renamed names: SQLite rebuilds the table once for all of them."""
         renames = [
-            {key: value for key, value in change.detail.items() if value is not None} for change in changes
+            {
+                "kind": change.kind,
+                "old": change.old,
+                "new": change.new,
+                **{key: value for key, value in change.definition_fields().items() if value is not None},
+            }
+            for change in changes
         ]
         operation = RenameConstraintsOp(changes[0].table or "", renames)
-        names = ", ".join(f"{change.detail['old']} → {change.detail['new']}" for change in changes)
+        names = ", ".join(f"{change.old} → {change.new}" for change in changes)
         return with_reason(
             operation, f"{Op.RENAME_CONSTRAINT} {changes[0].table}: {names} [{changes[0].risk}]"
         )
 
-    def table_comment(self, change: Change) -> list[ops.MigrateOperation]:
-        old, new = change.detail.get("old"), change.detail.get("new")
+    def table_comment(self, change: AlterTableComment) -> list[ops.MigrateOperation]:
+        old, new = change.old, change.new
         if new is None:
             return [ops.DropTableCommentOp(change.table, existing_comment=old)]
         return [ops.CreateTableCommentOp(change.table, new, existing_comment=old)]
@@ -157,7 +177,7 @@ class OperationBuilder:
             ]
         return [*ensure, ops.AddColumnOp(change.table, column)]
 
-    def drop_column(self, change: Change) -> list[ops.MigrateOperation]:
+    def drop_column(self, change: DropColumn) -> list[ops.MigrateOperation]:
         column = _copy_column(self.old_tables[change.table].c[change.column])
         drop_types = [DropEnumTypeIfUnusedOp(n, values=v) for n, v in _enum_types_created_apart([column])]
         restore = self.restore_column(change, column)
@@ -165,7 +185,7 @@ class OperationBuilder:
             return [ops.DropColumnOp.from_column_and_tablename(None, change.table, column), *drop_types]
         return [*(reverse_operation(operation) for operation in reversed(restore)), *drop_types]
 
-    def restore_column(self, change: Change, column: sa.Column[Any]) -> list[ops.MigrateOperation] | None:
+    def restore_column(self, change: DropColumn, column: sa.Column[Any]) -> list[ops.MigrateOperation] | None:
         """How the downgrade re-adds a dropped column to a populated table (``None``: plain add).
 
         The dropped values are gone. A NOT NULL column is filled with a placeholder through a
@@ -174,8 +194,8 @@ class OperationBuilder:
         re-added next would refuse: those rows get numbered placeholders, or stay NULL if they may.
         """
         unique = self.covered_by_unique(change.table, column.name)
-        if needs_backfill(change.detail["old"]):
-            placeholder = restore_placeholder(change.detail["old"])
+        if needs_backfill(change.definition):
+            placeholder = restore_placeholder(change.definition)
             if placeholder is None:
                 return None
             restore = not_null_backfill_ops(
@@ -201,11 +221,11 @@ class OperationBuilder:
             if isinstance(item, sa.UniqueConstraint) or (isinstance(item, sa.Index) and item.unique)
         )
 
-    def distinct_fill(self, change: Change, column: sa.Column[Any]) -> ops.MigrateOperation:
+    def distinct_fill(self, change: DropColumn, column: sa.Column[Any]) -> ops.MigrateOperation:
         """Numbered placeholders for a re-added column a unique constraint or index covers."""
         table = self.old_tables[change.table]
         keys = [c.name for c in table.primary_key.columns if c.name != column.name]
-        kind = change.detail["old"]["type"].get("kind", "")
+        kind = change.definition.type.kind
         if not keys or kind not in DISTINCT_PLACEHOLDER_KINDS:
             return ReasonComment(
                 f"{change.target} is unique but its {kind} placeholders cannot be numbered: re-adding its "
@@ -216,13 +236,13 @@ class OperationBuilder:
             f"{change.target} is unique: each row gets its own placeholder",
         )
 
-    def rename_column(self, change: Change) -> list[ops.MigrateOperation]:
-        column = self.new_tables[change.table].c[change.detail["new"]]
+    def rename_column(self, change: RenameColumn) -> list[ops.MigrateOperation]:
+        column = self.new_tables[change.table].c[change.new]
         return [
             rename_column(
                 change.table,
-                change.detail["old"],
-                change.detail["new"],
+                change.old,
+                change.new,
                 existing_type=column.type,
                 existing_nullable=column.nullable,
                 existing_server_default=_default_text(column),
@@ -230,8 +250,8 @@ class OperationBuilder:
             )
         ]
 
-    def alter_column(self, change: Change) -> list[ops.MigrateOperation]:
-        unsupported = sorted({"identity", "computed"} & change.detail.keys())
+    def alter_column(self, change: AlterColumn) -> list[ops.MigrateOperation]:
+        unsupported = [name for name in ("computed", "identity") if getattr(change, name) is not None]
         if unsupported:
             raise UnsupportedChangeError(
                 f"{change.target}: changing a column's {' and '.join(unsupported)} has no Alembic operation. "
@@ -239,20 +259,19 @@ class OperationBuilder:
             )
         old = self.old_tables[change.table].c[change.column]
         new = self.new_tables[change.table].c[change.column]
-        detail = change.detail
         kwargs: dict[str, Any] = {
             "existing_type": old.type,
             "existing_nullable": old.nullable,
             "existing_server_default": _default_text(old),
             "existing_comment": old.comment,
         }
-        if "type" in detail:
+        if change.type is not None:
             kwargs["modify_type"] = new.type
-        if "nullable" in detail:
+        if change.nullable is not None:
             kwargs["modify_nullable"] = new.nullable
-        if "server_default" in detail:
+        if change.server_default is not None:
             kwargs["modify_server_default"] = _default_text(new)
-        if "comment" in detail:
+        if change.comment is not None:
             kwargs["modify_comment"] = new.comment
         return [ops.AlterColumnOp(change.table, change.column, **kwargs)]
 
@@ -267,25 +286,22 @@ class OperationBuilder:
         return operations
 
     # -- constraints and indexes --------------------------------------------------------------
-    def add_index(self, change: Change) -> list[ops.MigrateOperation]:
-        return [
-            ops.CreateIndexOp.from_index(_find_index(self.new_tables[change.table], change.detail["new"]))
-        ]
+    def add_index(self, change: AddIndex) -> list[ops.MigrateOperation]:
+        return [ops.CreateIndexOp.from_index(_find_index(self.new_tables[change.table], change.definition))]
 
-    def drop_index(self, change: Change) -> list[ops.MigrateOperation]:
-        return [ops.DropIndexOp.from_index(_find_index(self.old_tables[change.table], change.detail["old"]))]
+    def drop_index(self, change: DropIndex) -> list[ops.MigrateOperation]:
+        return [ops.DropIndexOp.from_index(_find_index(self.old_tables[change.table], change.definition))]
 
-    def add_constraint(self, change: Change) -> list[ops.MigrateOperation]:
+    def add_constraint(self, change: Added[Any]) -> list[ops.MigrateOperation]:
         constraint = _find_constraint(self.new_tables[change.table], change)
         return [ops.AddConstraintOp.from_constraint(constraint)]
 
-    def drop_constraint(self, change: Change) -> list[ops.MigrateOperation]:
+    def drop_constraint(self, change: Dropped[Any]) -> list[ops.MigrateOperation]:
         constraint = _find_constraint(self.old_tables[change.table], change)
         return [ops.DropConstraintOp.from_constraint(constraint)]
 
     # -- enums ----------------------------------------------------------------------------------
-    def enum_value(self, change: Change) -> list[ops.MigrateOperation]:
-        detail = change.detail
+    def enum_value(self, change: EnumValueChange) -> list[ops.MigrateOperation]:
         if change.table is not None:  # a non-native enum: a VARCHAR whose length may change
             old = self.old_tables[change.table].c[change.column]
             new = self.new_tables[change.table].c[change.column]
@@ -298,9 +314,9 @@ class OperationBuilder:
                     modify_type=new.type,
                 )
             ]
-        columns = [tuple(name.split(".", 1)) for name in detail.get("columns", [])]
+        columns = [tuple(name.split(".", 1)) for name in change.columns]
         operation = AddEnumValueOp if change.op == Op.ADD_ENUM_VALUE else DropEnumValueOp
-        return [operation(detail["enum"], detail["value"], values=detail["members"], columns=columns)]
+        return [operation(change.enum, change.value, values=list(change.members), columns=columns)]
 
 
 _CONSTRAINT_CLASSES: Mapping[str, type] = {
@@ -328,42 +344,39 @@ _PLACEHOLDERS: Mapping[str, str] = {
 }
 
 
-def restore_placeholder(column: Mapping[str, Any]) -> str | None:
+def restore_placeholder(column: ColumnSnapshot) -> str | None:
     """What a downgrade puts in a dropped NOT NULL column it re-adds (``None``: no safe placeholder)."""
-    spec = column["type"]
-    if spec.get("kind") == "enum":
-        values = spec.get("values") or ()
-        return str(values[0]) if values else None
-    return _PLACEHOLDERS.get(spec.get("kind", ""))
+    spec = column.type
+    if spec.kind == "enum":
+        return str(spec.values[0]) if spec.values else None
+    return _PLACEHOLDERS.get(spec.kind)
 
 
 def _indexes(table: sa.Table) -> list[sa.Index]:
     return sorted(table.indexes, key=lambda index: str(index.name))
 
 
-def _find_index(table: sa.Table, described: Mapping[str, Any]) -> sa.Index:
+def _find_index(table: sa.Table, described: IndexSnapshot) -> sa.Index:
     for index in table.indexes:
-        if index.name == described.get("name") or [c.name for c in index.columns] == list(
-            described["columns"]
-        ):
+        if index.name == described.name or [c.name for c in index.columns] == list(described.columns):
             return index
-    raise UnsupportedChangeError(f"Index {described.get('name')} is not in table {table.name}.")
+    raise UnsupportedChangeError(f"Index {described.name} is not in table {table.name}.")
 
 
-def _find_constraint(table: sa.Table, change: Change) -> sa.Constraint:
-    kind = str(change.op).split("_", 1)[1]
-    described = change.detail.get("new") or change.detail.get("old") or {}
+def _find_constraint(table: sa.Table, change: Added[Any] | Dropped[Any]) -> sa.Constraint:
+    kind = str(change.kind)
+    described = change.definition
     wanted = _CONSTRAINT_CLASSES[kind]
     candidates = [c for c in table.constraints if isinstance(c, wanted)]
     for constraint in candidates:
-        if described.get("name") and constraint.name == described["name"]:
+        if described.name and constraint.name == described.name:
             return constraint
     for constraint in candidates:
         columns = [c.name for c in constraint.columns] if kind != "check" else []
-        if kind != "check" and columns == list(described.get("columns", [])):
+        if kind != "check" and columns == list(getattr(described, "columns", ())):
             return constraint
     raise UnsupportedChangeError(
-        f"{change.target}: the {kind.replace('_', ' ')} constraint {described.get('name')!r} cannot be found "
+        f"{change.target}: the {kind.replace('_', ' ')} constraint {described.name!r} cannot be found "
         "in the snapshot; give it a name."
     )
 

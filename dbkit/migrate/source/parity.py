@@ -21,10 +21,21 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from dbkit.migrate.diff.changes import Change, Op
+from dbkit.migrate.diff.changes import (
+    AddColumn,
+    Added,
+    AlterColumn,
+    AlterPrimaryKey,
+    AlterTableComment,
+    Change,
+    DropColumn,
+    Dropped,
+    EnumValueChange,
+    json_value,
+)
 from dbkit.migrate.diff.compare import CompareOptions, diff_tables, matched_pairs
 from dbkit.migrate.schema.from_models import snapshot_of_table, sql_of
-from dbkit.migrate.schema.snapshot import TableSnapshot
+from dbkit.migrate.schema.snapshot import ColumnSnapshot, TableSnapshot
 from dbkit.migrate.source.codebase import Codebase, GeneratedModel, HandWrittenTable, column_attribute_names
 from dbkit.migrate.source.inventory import model_file_warnings
 
@@ -86,9 +97,6 @@ class ParityReport:
 
 
 # -- schema level ---------------------------------------------------------------------------------
-_COLUMN_DETAIL_KINDS = ("type", "nullable", "server_default", "comment", "identity", "computed")
-
-
 def schema_differences(hand: TableSnapshot, generated: TableSnapshot) -> list[Difference]:
     """DDL-level differences, from the same table diff ``dbkit diff`` uses."""
     found: list[Difference] = []
@@ -98,39 +106,46 @@ def schema_differences(hand: TableSnapshot, generated: TableSnapshot) -> list[Di
 
 
 def _from_change(change: Change) -> list[Difference]:
-    op, detail = Op(change.op), change.detail
-    if op == Op.ALTER_COLUMN:
+    if isinstance(change, AlterColumn):
         return [
-            Difference(f"column_{key}", change.target, "schema", detail[key]["old"], detail[key]["new"])
-            for key in _COLUMN_DETAIL_KINDS
-            if key in detail
+            Difference(f"column_{name}", change.target, "schema", json_value(pair.old), json_value(pair.new))
+            for name, pair in change.changed()
         ]
-    if op in (Op.ADD_ENUM_VALUE, Op.DROP_ENUM_VALUE):
+    if isinstance(change, EnumValueChange):
         return [
             Difference(
-                "enum_members", f"{change.target} ({detail['enum']})", "schema", detail["old"], detail["new"]
+                "enum_members",
+                f"{change.target} ({change.enum})",
+                "schema",
+                list(change.old),
+                list(change.new),
             )
         ]
-    if op == Op.ADD_COLUMN:
-        return [Difference("column", change.target, "schema", None, _column_summary(detail["new"]))]
-    if op == Op.DROP_COLUMN:
-        return [Difference("column", change.target, "schema", _column_summary(detail["old"]), None)]
-    if op == Op.ALTER_TABLE_COMMENT:
-        return [Difference("table_comment", change.target, "schema", detail.get("old"), detail.get("new"))]
-    kind = str(op).split("_", 1)[1]  # add_unique → unique, drop_foreign_key → foreign_key
-    old, new = detail.get("old"), detail.get("new")
-    described = new or old or {}
-    columns = ", ".join(described.get("columns", ()) or ()) if isinstance(described, dict) else ""
+    if isinstance(change, AddColumn):
+        return [Difference("column", change.target, "schema", None, _column_summary(change.definition))]
+    if isinstance(change, DropColumn):
+        return [Difference("column", change.target, "schema", _column_summary(change.definition), None)]
+    if isinstance(change, AlterTableComment):
+        return [Difference("table_comment", change.target, "schema", change.old, change.new)]
+    kind = str(change.op).split("_", 1)[1]  # add_unique → unique, drop_foreign_key → foreign_key
+    if isinstance(change, AlterPrimaryKey):
+        old, new = change.old, change.new
+    else:  # a constraint or index added or dropped
+        old = change.definition if isinstance(change, Dropped) else None
+        new = change.definition if isinstance(change, Added) else None
+    described = new or old
+    columns = ", ".join(getattr(described, "columns", ()) or ())
     label = (
-        f"{change.table}({columns})" if columns else f"{change.table} {described.get('name') or ''}".strip()
+        f"{change.table}({columns})"
+        if columns
+        else f"{change.table} {getattr(described, 'name', None) or ''}".strip()
     )
-    return [Difference(kind, label, "schema", old, new)]
+    return [Difference(kind, label, "schema", json_value(old), json_value(new))]
 
 
-def _column_summary(column: dict[str, Any]) -> str:
-    kind = column["type"].get("kind", "?")
-    nullable = "NULL" if column.get("nullable") else "NOT NULL"
-    return f"{kind} {nullable}"
+def _column_summary(column: ColumnSnapshot) -> str:
+    nullable = "NULL" if column.nullable else "NOT NULL"
+    return f"{column.type.kind} {nullable}"
 
 
 # -- cosmetic level ---------------------------------------------------------------------------------
