@@ -42,7 +42,7 @@ validation): a diff pays for JSON only when something asks for it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, Generic, TypeVar
@@ -122,10 +122,6 @@ class Pair(Generic[T]):
     old: T
     new: T
 
-    def __iter__(self) -> Iterator[T]:
-        yield self.old
-        yield self.new
-
     def to_json(self) -> dict[str, Any]:
         return {"old": json_value(self.old), "new": json_value(self.new)}
 
@@ -169,7 +165,7 @@ class Change:
         """The change ``to_json()`` wrote (``Change.from_json`` reads any op; a subclass only its own)."""
         change_type = change_type_for(data.get("op"))
         if not issubclass(change_type, cls):
-            raise UnknownChangeError(f"A {change_type.op} change is not a {cls.__name__}.")
+            raise UnknownChangeError(f"{cls.__name__}.from_json cannot read a {change_type.op} change.")
         change = change_type._from_detail(data["table"], data.get("column"), data["detail"])
         risk = Risk(data["risk"])
         if risk != change.risk:  # written under other rules: keep what the document says

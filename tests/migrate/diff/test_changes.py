@@ -354,7 +354,7 @@ def test_an_unknown_op_is_a_clear_error() -> None:
         Change.from_json(document("add_view", "v", None, "safe", {}))
     with pytest.raises(ValueError, match="Unknown change op None"):
         Change.from_json({"table": "users", "detail": {}, "risk": "safe"})
-    with pytest.raises(UnknownChangeError, match="drop_table change is not a AddTable"):
+    with pytest.raises(UnknownChangeError, match=r"AddTable\.from_json cannot read a drop_table change"):
         AddTable.from_json(CASES[1][1])
     with pytest.raises(UnknownChangeError, match=r"unknown attribute\(s\) \['collation'\]"):
         Change.from_json(document("alter_column", "t", "c", "safe", {"collation": {"old": "C", "new": "en"}}))
