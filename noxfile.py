@@ -1,0 +1,25 @@
+"""The test suite on every Python dbkit supports (the README's test command runs this file).
+
+Each session installs ``.[test]`` into its own virtualenv. The whole suite (unit tests, the real
+PostgreSQL tests, the kernel-safety test, the notebooks under nbval) runs on the oldest Python;
+the newer ones run everything but the notebooks, which are the slow part and depend on no
+Python-version-specific dbkit code beyond what the unit tests cover.
+"""
+
+from __future__ import annotations
+
+import nox
+
+PYTHONS = ["3.11", "3.12", "3.13"]  # keep in step with pyproject.toml's classifiers
+NOTEBOOKS_ON = PYTHONS[0]
+
+nox.options.sessions = ["tests"]
+nox.options.error_on_missing_interpreters = True  # a Python CI cannot find fails the run, never skips
+nox.options.reuse_existing_virtualenvs = True
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    session.install("-e", ".[test]")
+    paths = session.posargs or ([] if session.python == NOTEBOOKS_ON else ["tests"])
+    session.run("python", "-m", "pytest", *paths, env={"PYTHONHASHSEED": "0"})
