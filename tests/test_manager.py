@@ -158,6 +158,9 @@ def _child_counts_notes(manager: DatabaseManager, note_class: type, queue: multi
         queue.put((os.getpid(), db.scalar(sa.select(sa.func.count()).select_from(note_class))))
 
 
+# A prefork server (gunicorn) forks from a single-threaded parent; this test forks from pytest's process,
+# which has threads by then, so Python 3.12+ warns. The fork is the test's own, never dbkit's.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded, use of fork:DeprecationWarning")
 def test_init_worker_gives_a_forked_worker_its_own_connections(manager: DatabaseManager) -> None:
     Note = _notes_table(manager)
     manager.init_engine_config()
