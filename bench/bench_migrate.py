@@ -498,7 +498,7 @@ def _fill_orders(database: Path, rows: int) -> None:
 
 
 def verify_worker(work: Path, rows: int, repeat: int) -> dict[str, Any]:
-    """Write the revisions with the workflow, build the populated database, time both sides."""
+    """Write the revisions with dbkit.migrate.api, build the populated database, time both sides."""
     from alembic import command
     from alembic.config import Config
 
@@ -517,7 +517,7 @@ def verify_worker(work: Path, rows: int, repeat: int) -> dict[str, Any]:
     _fill_orders(database, rows)
     ini = find_ini(versions)
     if ini is None:
-        raise RuntimeError(f"the workflow wrote no alembic.ini around {versions}")
+        raise RuntimeError(f"dbkit.migrate.api wrote no alembic.ini around {versions}")
 
     def dbkit_verify() -> None:
         report = api.verify(versions, url)

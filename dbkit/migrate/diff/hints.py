@@ -118,7 +118,7 @@ def parse_migration_notes(notes: Any, table: str, model: str | None = None) -> M
     if unknown:
         raise MigrationHintError(
             f"{source}: unknown key(s) {', '.join(map(repr, unknown))}; the structured form has "
-            f"{', '.join(STRUCTURED_KEYS)} (see dbkit.migrate.hints)."
+            f"{', '.join(STRUCTURED_KEYS)} (see dbkit.migrate.diff.hints)."
         )
     message = notes.get("message") or ""
     if not isinstance(message, str):

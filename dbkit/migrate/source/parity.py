@@ -10,7 +10,7 @@ Differences have a level:
   often because one side left it to the database).
 
 A table is ``match`` when it has no ``schema`` difference; other levels are still listed.
-Schema facts come from the snapshot diff (:mod:`dbkit.migrate.compare`), so parity and
+Schema facts come from the snapshot diff (:mod:`dbkit.migrate.diff.compare`), so parity and
 ``dbkit diff`` never disagree on what a migration would need.
 """
 
