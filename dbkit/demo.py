@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 from dbkit.errors import DbkitError
+from dbkit.text import shorten
 
 REPOSITORY_SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample_app"
 
@@ -69,7 +70,7 @@ def run_demo(out: Path, sample: Path | None = None) -> str:
         verified = api.verify(versions, url=url)
         where = "a copy of production.sqlite3" if url else "a scratch database"
         lines.append(f"verify on {where}: {'passed' if verified.passed else 'FAILED'}")
-        lines.extend(f"  {problem[:160]}" for problem in verified.problems)
+        lines.extend(f"  {shorten(problem, 160)}" for problem in verified.problems)
         if not verified.passed:
             lines.append(
                 "  (the revision would fail on today's rows: fix those drifts first, see notebook 02)"
