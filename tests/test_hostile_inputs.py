@@ -496,6 +496,41 @@ def test_generated_constraint_names_past_63_bytes_are_shortened_and_work(
     _upgrade_and_check(capsys, LONG_CONSTRAINTS, tmp_path / "versions", database_url)
 
 
+IDENTITY_COLUMNS = HOSTILE / "identity_computed_and_variant_columns"
+
+
+def test_identity_computed_and_variant_columns_rebuild_upgrade_and_check_clean(
+    database_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from dbkit.migrate.schema.documents import dump_snapshot, load_snapshot
+    from dbkit.migrate.schema.to_metadata import metadata_from_snapshot
+
+    snapshot = api.snapshot_of(IDENTITY_COLUMNS)
+    assert load_snapshot(dump_snapshot(snapshot)) == snapshot  # the variants survive JSON
+    rebuilt = metadata_from_snapshot(snapshot).tables["builds"]  # raised ArgumentError (autoincrement=False)
+    assert rebuilt.c.id.identity is not None and rebuilt.c.seconds.computed is not None
+    versions = tmp_path / "versions"
+    _upgrade_and_check(capsys, IDENTITY_COLUMNS, versions, database_url)
+    assert run(capsys, "verify", "--versions", versions)[0] == 0
+    engine = sa.create_engine(workflow_url(database_url))
+    try:
+        columns = {c["name"]: c for c in sa.inspect(engine).get_columns("builds")}
+        if engine.dialect.name == "sqlite":  # the variant: INTEGER PRIMARY KEY, numbered as the rowid
+            assert isinstance(columns["id"]["type"], sa.INTEGER) and not isinstance(
+                columns["id"]["type"], sa.BIGINT
+            )
+        else:
+            assert isinstance(columns["id"]["type"], sa.BIGINT) and columns["id"]["identity"]
+            assert isinstance(columns["label"]["type"], sa.TEXT)
+        builds = sa.Table("builds", sa.MetaData(), autoload_with=engine)
+        with engine.begin() as connection:
+            connection.execute(sa.insert(builds).values(minutes=2))
+            assert connection.execute(sa.select(builds.c.id, builds.c.seconds)).one() == (1, 120)
+    finally:
+        engine.dispose()
+    assert run(capsys, "downgrade", "--versions", versions, "--url", database_url, "--to", "base")[0] == 0
+
+
 # -- warnings, not refusals -------------------------------------------------------------------------------
 def test_index_without_columns_is_a_warning_until_ddl_is_emitted(
     capsys: pytest.CaptureFixture[str], tmp_path: Path

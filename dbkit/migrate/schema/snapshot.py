@@ -55,6 +55,8 @@ class TypeSpec:
     ``length``/``fixed`` (``CHAR`` when fixed) for strings, ``precision``/``scale`` for numerics
     (floats keep 24 or 53 bits), ``timezone`` for datetimes and times, ``name``/``values``/
     ``native``/``length`` for enums, ``raw`` for a type dbkit does not know (its SQL spelling).
+    ``variants`` holds ``(dialect, spec)`` pairs from ``with_variant`` (sorted by dialect; only those
+    that differ from the base spec): :meth:`Snapshot.as_stored_by` picks the one of its database.
     """
 
     kind: str
@@ -67,6 +69,7 @@ class TypeSpec:
     values: tuple[str, ...] = ()
     native: bool = True
     raw: str | None = None
+    variants: tuple[tuple[str, TypeSpec], ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in TYPE_KINDS:
@@ -77,22 +80,48 @@ class TypeSpec:
         data: dict[str, Any] = {"kind": self.kind}
         for item in fields(self)[1:]:
             value = getattr(self, item.name)
-            if value != item.default:
+            if value == item.default:
+                continue
+            if item.name == "variants":
+                data[item.name] = {dialect: spec.to_dict() for dialect, spec in value}
+            else:
                 data[item.name] = list(value) if isinstance(value, tuple) else value
         return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TypeSpec:
-        return interned_spec(
-            **{name: tuple(value) if isinstance(value, list) else value for name, value in data.items()}
-        )
+        attributes = {
+            name: tuple(value) if isinstance(value, list) else value
+            for name, value in data.items()
+            if name != "variants"
+        }
+        variants = data.get("variants") or {}
+        if variants:
+            attributes["variants"] = tuple(
+                (dialect, TypeSpec.from_dict(variants[dialect])) for dialect in sorted(variants)
+            )
+        return interned_spec(**attributes)
 
     def to_sqlalchemy(self) -> TypeEngine[Any]:
-        """The generic SQLAlchemy type of this spec (what a revision writes in ``sa.Column(...)``)."""
-        return TYPE_KINDS[self.kind].to_sqlalchemy(self)
+        """The generic SQLAlchemy type of this spec (what a revision writes in ``sa.Column(...)``),
+        with its ``with_variant`` types."""
+        built = TYPE_KINDS[self.kind].to_sqlalchemy(self)
+        for dialect, variant in self.variants:
+            built = built.with_variant(variant.to_sqlalchemy(), dialect)
+        return built
+
+    def for_dialect(self, dialect: str) -> TypeSpec:
+        """The type ``dialect`` creates: its variant there, else this spec without variants."""
+        if not self.variants:
+            return self
+        return dict(self.variants).get(dialect) or replace(self, variants=())
 
     def label(self) -> str:
-        """A short human spelling for reports: ``string(255)``, ``numeric(10, 2)``, ``enum status``."""
+        """A short human spelling for reports: ``string(255)``, ``numeric(10, 2)``, ``enum status``
+        (``big_integer (sqlite: integer)`` with variants)."""
+        if self.variants:
+            variants = ", ".join(f"{dialect}: {spec.label()}" for dialect, spec in self.variants)
+            return f"{replace(self, variants=()).label()} ({variants})"
         if self.kind == "enum":
             return f"enum {self.name or ''}{list(self.values)}".strip()
         if self.kind == "unknown":
@@ -141,8 +170,9 @@ def _sqltypes() -> Any:
 
 
 def _float_bits(precision: int | None) -> int:
-    """PostgreSQL's rule: FLOAT(1..24) is REAL, anything else (or no precision) DOUBLE PRECISION."""
-    if precision is not None and precision <= SINGLE_PRECISION_BITS:
+    """PostgreSQL's rule: FLOAT(1..24) is REAL, anything else (or no precision) DOUBLE PRECISION.
+    ``Float(0)`` is no precision: SQLAlchemy's DDL omits a zero precision (plain ``FLOAT``)."""
+    if precision and precision <= SINGLE_PRECISION_BITS:
         return SINGLE_PRECISION_BITS
     return DOUBLE_PRECISION_BITS
 
@@ -264,10 +294,24 @@ def type_spec(sa_type: Any) -> TypeSpec:
     """The :class:`TypeSpec` of a SQLAlchemy type instance (or class).
 
     A ``TypeDecorator`` is read through its ``impl``; a ``with_variant`` type by its base type
-    (the generic one a model declares); dialect types by the generic kind they belong to.
+    (the generic one a model declares) plus the variants that differ from it; dialect types by the
+    generic kind they belong to.
     """
     if isinstance(sa_type, type):
         sa_type = sa_type()
+    variant_mapping = getattr(sa_type, "_variant_mapping", None)
+    if not variant_mapping:
+        return _base_type_spec(sa_type)
+    base = _base_type_spec(sa_type)
+    variants = tuple(
+        (str(dialect), spec)
+        for dialect, spec in sorted((d, type_spec(t)) for d, t in variant_mapping.items())
+        if spec != base
+    )
+    return replace(base, variants=variants) if variants else base
+
+
+def _base_type_spec(sa_type: Any) -> TypeSpec:
     while True:
         kind = _kind_of_class(type(sa_type))
         if kind is not None:
@@ -665,20 +709,22 @@ class Snapshot:
     def as_stored_by(self, dialect: str) -> Snapshot:
         """This schema as ``dialect`` keeps it, so a model snapshot compares with a reflected one.
 
-        Every database: a non-native enum is a ``VARCHAR`` of the enum's length.
+        Every database: a column's type is its ``with_variant`` type for that database, if any;
+        a non-native enum is a ``VARCHAR`` of the enum's length.
         SQLite additionally keeps no comments, no native enums, no float precision, no time
         zones, no identity generators; stores ``Interval`` as ``DATETIME`` and ``Uuid`` as
         ``CHAR(32)`` (read back as ``uuid``); numbers every sole ``INTEGER`` primary key; and
         SQLAlchemy cannot reflect its expression indexes.
         """
         sqlite = dialect == SQLITE
-        tables = tuple(_table_as_stored(table, sqlite) for table in self.tables)
+        tables = tuple(_table_as_stored(table, dialect) for table in self.tables)
         return replace(self, tables=tables, enums=() if sqlite else self.enums)
 
 
-def _table_as_stored(table: TableSnapshot, sqlite: bool) -> TableSnapshot:
+def _table_as_stored(table: TableSnapshot, dialect: str) -> TableSnapshot:
+    sqlite = dialect == SQLITE
     pk_columns = table.primary_key.columns if table.primary_key else ()
-    columns = tuple(_column_as_stored(column, sqlite, pk_columns) for column in table.columns)
+    columns = tuple(_column_as_stored(column, dialect, pk_columns) for column in table.columns)
     if not sqlite:
         return replace(table, columns=columns)
     return replace(
@@ -689,8 +735,9 @@ def _table_as_stored(table: TableSnapshot, sqlite: bool) -> TableSnapshot:
     )
 
 
-def _column_as_stored(column: ColumnSnapshot, sqlite: bool, pk_columns: tuple[str, ...]) -> ColumnSnapshot:
-    spec = _type_as_stored(column.type, sqlite)
+def _column_as_stored(column: ColumnSnapshot, dialect: str, pk_columns: tuple[str, ...]) -> ColumnSnapshot:
+    sqlite = dialect == SQLITE
+    spec = _type_as_stored(column.type.for_dialect(dialect), sqlite)
     if not sqlite:
         return replace(column, type=spec) if spec != column.type else column
     rowid = pk_columns == (column.name,) and spec.kind == "integer"

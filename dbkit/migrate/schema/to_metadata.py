@@ -71,8 +71,17 @@ def _column_from_snapshot(column: Any) -> sa.Column[Any]:
         nullable=column.nullable,
         server_default=sa.text(default) if default is not None else None,
         comment=column.comment,
-        autoincrement=column.autoincrement if column.primary_key else "auto",
+        autoincrement=_autoincrement(column),
     )
+
+
+def _autoincrement(column: Any) -> bool | str:
+    """A primary key's recorded ``autoincrement``; ``"auto"`` for other columns and for a column the
+    database fills itself (``Identity``, ``Computed``), which SQLAlchemy refuses to mark ``False``
+    (the snapshot records ``False`` there: the generator, not autoincrement, numbers it)."""
+    if not column.primary_key or column.identity is not None or column.computed is not None:
+        return "auto"
+    return bool(column.autoincrement)
 
 
 def _conv(name: str | None) -> Any:

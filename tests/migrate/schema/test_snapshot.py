@@ -234,9 +234,14 @@ def test_type_decorator_is_read_through_its_impl() -> None:
         cache_ok = True
 
     assert type_spec(Email()) == TypeSpec("string", length=320)
-    assert type_spec(sa.String(10).with_variant(postgresql.CITEXT(), "postgresql")) == TypeSpec(
-        "string", length=10
-    )
+    # A variant is kept beside the base type, and is the type that database is compared by.
+    variant = type_spec(sa.String(10).with_variant(postgresql.CITEXT(), "postgresql"))
+    assert variant == TypeSpec("string", length=10, variants=(("postgresql", TypeSpec("text")),))
+    assert variant.for_dialect("postgresql") == TypeSpec("text")
+    assert variant.for_dialect("sqlite") == TypeSpec("string", length=10)
+    assert TypeSpec.from_dict(variant.to_dict()) == variant
+    # A variant equal to the base (JSONB for JSON) adds nothing.
+    assert type_spec(sa.JSON().with_variant(postgresql.JSONB(), "postgresql")) == TypeSpec("json")
 
 
 def test_unknown_kind_is_refused() -> None:
