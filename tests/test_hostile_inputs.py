@@ -532,8 +532,8 @@ def test_identity_computed_and_variant_columns_rebuild_upgrade_and_check_clean(
 
 
 # -- warnings, not refusals -------------------------------------------------------------------------------
-def test_index_without_columns_is_a_warning_until_ddl_is_emitted(
-    capsys: pytest.CaptureFixture[str], tmp_path: Path
+def test_index_without_columns_is_a_warning_and_the_revision_skips_it(
+    database_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     codebase = HOSTILE / "index_without_columns"
     code, out, _ = run(capsys, "inventory", codebase)
@@ -541,14 +541,23 @@ def test_index_without_columns_is_a_warning_until_ddl_is_emitted(
     code, out, _ = run(capsys, "parity", codebase)
     assert code == 0 and "ix_products_nothing" in out and "has no columns" in out
     assert "has no columns" in json.dumps(api.parity(codebase).to_json())
-    code, _, err = run(capsys, "snapshot", codebase, "--out", tmp_path / "s.json")
-    assert code == 0  # a snapshot emits no DDL
     versions = tmp_path / "versions"
-    code, _, err = run(capsys, "revision", codebase, "--versions", versions, "-m", "first")
-    assert_one_line_error(code, err, "'ix_products_nothing'", "has no columns")
-    assert not versions.exists()
-    with pytest.raises(api.RevisionRefusedError):
-        api.revision(codebase, versions, message="first")
+    code, out, err = run(capsys, "revision", codebase, "--versions", versions, "-m", "first")
+    assert code == 0 and out.count("wrote ") == 1, err
+    written = next(versions.glob("*_first.py")).read_text()
+    assert "op.create_table('products'" in written and "create_index" not in written
+    assert re.search(r"# index 'ix_products_nothing' on table 'products' has no columns: not created", written)
+    assert run(capsys, "upgrade", "--versions", versions, "--url", database_url)[0] == 0
+    assert run(capsys, "check", codebase, "--url", database_url)[:2] == (0, "database matches the models\n")
+    code, out, _ = run(capsys, "diff", database_url, codebase)
+    assert code == 0, out  # no perpetual diff for the index no database holds
+    code, out, _ = run(capsys, "revision", codebase, "--versions", versions, "-m", "again")
+    assert code == 0 and "no change" in out
+    assert run(capsys, "verify", "--versions", versions)[0] == 0
+    # A baseline from the codebase itself says it too.
+    baseline = tmp_path / "baseline"
+    api.revision(codebase, baseline, from_source=codebase, message="baseline")
+    assert "'ix_products_nothing' on table 'products' has no columns" in next(baseline.glob("*.py")).read_text()
 
 
 def test_revision_edited_by_hand_is_a_warning_and_its_snapshots_stay_honest(

@@ -308,7 +308,6 @@ def plan_revision(
     _refuse_unknown_backfill_columns(backfills or {}, new_snapshot)
     hints = _with_accepted_renames(hints_from_snapshot(new_snapshot), accepted_renames)
     hinted = apply_hints(old_snapshot, new_snapshot, hints)
-    _refuse_empty_index_ddl(hinted.changes, old_snapshot if baseline else None)
     verdict = hinted.lint(
         allow_destructive=allow_destructive, backfills=dict(backfills or {}), snapshot=new_snapshot
     )
@@ -319,6 +318,7 @@ def plan_revision(
         verdict=verdict,
         message=message or hinted.message or "dbkit revision",
         baseline=baseline,
+        notes=_skipped_indexes(hinted.changes, old_snapshot if baseline else None),
     )
 
 
@@ -336,30 +336,19 @@ def _refuse_unknown_backfill_columns(backfills: Mapping[str, str], new: Snapshot
             )
 
 
-def _refuse_empty_index_ddl(changes: Iterable[Any], baseline: Snapshot | None) -> None:
-    """An index with no columns is only a warning until a revision would emit ``CREATE INDEX`` for it."""
+def _skipped_indexes(changes: Iterable[Any], baseline: Snapshot | None) -> list[str]:
+    """An index with no columns is a warning (inventory, parity), never DDL: the revision leaves it
+    out with a comment naming it, and diffs never compare it (see the constraints comparator)."""
     from dbkit.migrate.diff.changes import Op
 
-    emitted = [
-        (table.name, index.name, index.columns)
-        for table in (baseline.tables if baseline else ())
+    tables = list(baseline.tables if baseline else ())
+    tables += [change.definition for change in changes if change.op == Op.ADD_TABLE]
+    return [
+        f"index {index.name!r} on table {table.name!r} has no columns: the revision does not create it"
+        for table in tables
         for index in table.indexes
+        if not index.columns
     ]
-    for change in changes:
-        described = (
-            change.definition.indexes
-            if change.op == Op.ADD_TABLE
-            else [change.definition]
-            if change.op == Op.ADD_INDEX
-            else ()
-        )
-        emitted.extend((change.table, index.name, index.columns) for index in described)
-    for table, name, columns in emitted:
-        if not columns:
-            raise RevisionRefusedError(
-                f"index {name!r} on table {table!r} has no columns: a revision cannot create it. "
-                "Give it columns or remove it from the model; nothing was written."
-            )
 
 
 def write_planned_revision(plan: RevisionPlan, versions_dir: str | Path) -> list[WrittenRevision]:

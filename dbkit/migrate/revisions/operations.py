@@ -43,7 +43,12 @@ from dbkit.migrate.revisions.custom_ops import (
 )
 from dbkit.migrate.revisions.reasons import ReasonComment, with_reason
 from dbkit.migrate.revisions.reversal import RenameTable, rename_column, reverse_operation
-from dbkit.migrate.revisions.table_ops import create_table_op, creation_order, not_null_backfill_ops
+from dbkit.migrate.revisions.table_ops import (
+    create_table_op,
+    creation_order,
+    not_null_backfill_ops,
+    skipped_index_comments,
+)
 from dbkit.migrate.schema.snapshot import ColumnSnapshot, IndexSnapshot, Snapshot
 from dbkit.migrate.schema.to_metadata import metadata_from_snapshot
 
@@ -126,6 +131,7 @@ class OperationBuilder:
             *(EnsureEnumTypeOp(name, values=values) for name, values in types),
             create_table_op(table, self.cycle_keys),
             *(ops.CreateIndexOp.from_index(i) for i in _indexes(table)),
+            *skipped_index_comments(change.definition),
         ]
 
     def drop_table(self, change: Change) -> list[ops.MigrateOperation]:

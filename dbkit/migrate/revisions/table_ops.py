@@ -12,7 +12,9 @@ from sqlalchemy.sql.ddl import sort_tables_and_constraints
 
 from dbkit.migrate.revisions.custom_ops import DropEnumTypeIfUnusedOp
 from dbkit.migrate.revisions.history import RevisionError, SnapshotText
-from dbkit.migrate.revisions.reasons import with_reason
+from dbkit.migrate.revisions.reasons import ReasonComment, with_reason
+from dbkit.migrate.schema.documents import load_snapshot
+from dbkit.migrate.schema.snapshot import TableSnapshot
 from dbkit.migrate.schema.to_metadata import metadata_from_snapshot
 
 _TABLE_LEVEL_OPS = (
@@ -71,11 +73,13 @@ def baseline_ops(snapshot: SnapshotText, *, reason: str = "baseline") -> ops.Upg
     if snapshot is None:
         return ops.UpgradeOps(ops=[])
     text = snapshot if isinstance(snapshot, str) else json.dumps(snapshot)
-    metadata = metadata_from_snapshot(text)
+    described = load_snapshot(text)
+    metadata = metadata_from_snapshot(described)
     baseline: list[ops.MigrateOperation] = []
     tables, deferred = creation_order(metadata.tables.values())
     for table in tables:
         baseline.append(with_reason(create_table_op(table, deferred), f"{reason}: table {table.name}"))
+        baseline.extend(skipped_index_comments(described.table_map[table.name]))
         for index in sorted(table.indexes, key=lambda item: str(item.name)):
             baseline.append(with_reason(ops.CreateIndexOp.from_index(index), f"{reason}: index {index.name}"))
     for foreign_key in sorted(deferred, key=lambda fk: (fk.table.name, str(fk.name))):
@@ -85,6 +89,19 @@ def baseline_ops(snapshot: SnapshotText, *, reason: str = "baseline") -> ops.Upg
             )
         )
     return ops.UpgradeOps(ops=baseline)
+
+
+def skipped_index_comments(table: TableSnapshot) -> list[ReasonComment]:
+    """A comment for each index of ``table`` with no columns: no ``CREATE INDEX`` can build one, so the
+    revision leaves it out and says so (the diff never compares such an index either)."""
+    return [
+        ReasonComment(
+            f"index {index.name!r} on table {table.name!r} has no columns: not created (an index needs at "
+            "least one column or expression); give it columns in the model to create it"
+        )
+        for index in table.indexes
+        if not index.columns
+    ]
 
 
 def creation_order(tables: Iterable[sa.Table]) -> tuple[list[sa.Table], set[sa.ForeignKeyConstraint]]:

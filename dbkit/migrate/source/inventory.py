@@ -157,8 +157,8 @@ def _table_warnings(table: sa.Table | None, owner: str, file: str, line: int | N
                 _warning(
                     file,
                     line,
-                    f"{owner}: index {index.name!r} on table {table.name!r} has no columns; it creates nothing "
-                    "useful (and fails on some databases). Give it columns or remove it.",
+                    f"{owner}: index {index.name!r} on table {table.name!r} has no columns; no database can "
+                    "create it, so revisions leave it out and diffs ignore it. Give it columns or remove it.",
                     EMPTY_INDEX,
                 )
             )

@@ -4,6 +4,10 @@ They are matched by kind and columns (checks by their normalised SQL), never by 
 one side left to the database is not a change. A pair that matches but differs in other options
 (``ondelete``, ``unique``...) is dropped and re-added. :func:`name_alignments` renames what
 differs by name alone, after a table or column rename left derived names behind.
+
+An index with no columns (``sa.Index("ix_x")`` in code nobody can edit) is never compared: no
+database can hold one, so a revision leaves it out (with a comment saying so) and a database
+never has it; comparing it would report it missing forever. Inventory and parity warn about it.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from dbkit.migrate.diff.changes import (
     RenameConstraint,
 )
 from dbkit.migrate.diff.context import CompareContext, CompareOptions, comparators
-from dbkit.migrate.schema.snapshot import CheckSnapshot, TableSnapshot
+from dbkit.migrate.schema.snapshot import CheckSnapshot, IndexSnapshot, TableSnapshot
 
 Item = TypeVar("Item")
 
@@ -46,6 +50,8 @@ def compare_constraints(context: CompareContext, old: TableSnapshot, new: TableS
         old_items, new_items = getattr(old, attribute), getattr(new, attribute)
         if old_items == new_items:
             continue
+        if kind == "index":
+            old_items, new_items = creatable_indexes(old_items), creatable_indexes(new_items)
         removed, added, matched = match_items(old_items, new_items, key)
         for before, after in matched:
             if before != after and _renamed(before, after.name) != after:  # same key, other options
@@ -59,6 +65,11 @@ def compare_constraints(context: CompareContext, old: TableSnapshot, new: TableS
     changes.extend(DropCheck(table=table, definition=item) for item in removed_checks)
     changes.extend(AddCheck(table=table, definition=item) for item in added_checks)
     return changes
+
+
+def creatable_indexes(indexes: Sequence[IndexSnapshot]) -> tuple[IndexSnapshot, ...]:
+    """The indexes a database can create: those with at least one column or expression."""
+    return tuple(index for index in indexes if index.columns)
 
 
 def _check_changes(
