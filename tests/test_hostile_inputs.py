@@ -531,6 +531,36 @@ def test_identity_computed_and_variant_columns_rebuild_upgrade_and_check_clean(
     assert run(capsys, "downgrade", "--versions", versions, "--url", database_url, "--to", "base")[0] == 0
 
 
+CORE_ONLY = HOSTILE / "core_only_tables"
+#: table → where it is held (a variable, a class attribute, only its MetaData) and its file.
+CORE_HOLDERS = {
+    "audit_log": ("DB_Core.metadata.tables['audit_log']", "DB_Core.py"),
+    "builds": ("DB_Core.Model.builds", "DB_Core.py"),
+    "reports": ("DB_Audit.reports", "DB_Audit.py"),  # not DB_Core, which it imports users_table from
+    "users": ("DB_Core.users_table", "DB_Core.py"),
+}
+
+
+def test_core_only_tables_are_named_by_where_they_are_held(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "inventory", CORE_ONLY, "--json")
+    assert code == 0
+    assert {t["table"]: tuple(t["hand_written"].values()) for t in json.loads(out)["tables"]} == CORE_HOLDERS
+    code, out, _ = run(capsys, "inventory", CORE_ONLY)
+    assert code == 0 and "None" not in out
+    for table, (holder, file) in CORE_HOLDERS.items():
+        assert re.search(rf"^{table} +hand_written +{re.escape(holder)} \({file}\) / -$", out, re.M), out
+    report = api.parity(CORE_ONLY)
+    assert {t.table: t.hand_written for t in report.tables} == {
+        table: f"{holder} ({file})" for table, (holder, file) in CORE_HOLDERS.items()
+    }
+    from dbkit.notebook.frames import inventory_table
+
+    frame = inventory_table(api.inventory(CORE_ONLY)).frame
+    assert dict(zip(frame["table"], frame["hand-written model"], strict=True)) == {
+        table: f"{holder} ({file})" for table, (holder, file) in CORE_HOLDERS.items()
+    }
+
+
 # -- warnings, not refusals -------------------------------------------------------------------------------
 def test_index_without_columns_is_a_warning_and_the_revision_skips_it(
     database_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
@@ -546,7 +576,9 @@ def test_index_without_columns_is_a_warning_and_the_revision_skips_it(
     assert code == 0 and out.count("wrote ") == 1, err
     written = next(versions.glob("*_first.py")).read_text()
     assert "op.create_table('products'" in written and "create_index" not in written
-    assert re.search(r"# index 'ix_products_nothing' on table 'products' has no columns: not created", written)
+    assert re.search(
+        r"# index 'ix_products_nothing' on table 'products' has no columns: not created", written
+    )
     assert run(capsys, "upgrade", "--versions", versions, "--url", database_url)[0] == 0
     assert run(capsys, "check", codebase, "--url", database_url)[:2] == (0, "database matches the models\n")
     code, out, _ = run(capsys, "diff", database_url, codebase)
@@ -557,7 +589,9 @@ def test_index_without_columns_is_a_warning_and_the_revision_skips_it(
     # A baseline from the codebase itself says it too.
     baseline = tmp_path / "baseline"
     api.revision(codebase, baseline, from_source=codebase, message="baseline")
-    assert "'ix_products_nothing' on table 'products' has no columns" in next(baseline.glob("*.py")).read_text()
+    assert (
+        "'ix_products_nothing' on table 'products' has no columns" in next(baseline.glob("*.py")).read_text()
+    )
 
 
 def test_revision_edited_by_hand_is_a_warning_and_its_snapshots_stay_honest(

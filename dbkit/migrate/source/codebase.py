@@ -108,6 +108,11 @@ class HandWrittenTable:
     file: str
     #: Line of the class statement (or of the ``Table(...)`` call), when known.
     line: int | None = None
+    #: Where a Core table on a plain ``MetaData`` is held, as Python would reach it:
+    #: ``DB_Core.users_table``, ``DB_Core.Model.builds`` (a class attribute),
+    #: ``DB_Core.metadata.tables['audit_log']``. ``None`` for a mapped table, and for an
+    #: association table on a declarative Base's metadata.
+    holder: str | None = None
 
     @property
     def name(self) -> str:
@@ -119,7 +124,8 @@ class HandWrittenTable:
 
     @property
     def class_name(self) -> str | None:
-        return self.classes[0].__name__ if self.classes else None
+        """The mapping class's name; for a Core table, where it is held (:attr:`holder`)."""
+        return self.classes[0].__name__ if self.classes else self.holder
 
     @property
     def column_attributes(self) -> dict[str, str]:
@@ -421,7 +427,12 @@ class _Loader:
             file, line = self.display(origin[0]), origin[1]
         else:
             file, line = roots.holder_file(table), None
-        return HandWrittenTable(table=table, classes=tuple(classes), file=file, line=line)
+        holder = None
+        if not classes and all(registry.metadata is not table.metadata for registry in roots.registries):
+            # a Core table on a plain MetaData; an association table on a declarative Base's
+            # metadata stays class-less (``class: null``, the inventory's JSON contract)
+            holder = roots.holder_name(table, origin[0] if origin else None)
+        return HandWrittenTable(table=table, classes=tuple(classes), file=file, line=line, holder=holder)
 
     def _mapped_only_by_skipped_classes(self, table: sa.Table, roots: _SchemaRoots) -> bool:
         """A table whose mapped classes are all generated (or from failed files) is not hand-written."""
@@ -433,9 +444,9 @@ class _Loader:
 
     def _report_duplicate_hand_written(self, first: HandWrittenTable, second: HandWrittenTable) -> None:
         def label(entry: HandWrittenTable) -> str:
-            return (
-                f"class {entry.class_name} ({entry.file})" if entry.class_name else f"a Table in {entry.file}"
-            )
+            if entry.classes:
+                return f"class {entry.class_name} ({entry.file})"
+            return f"Table {entry.holder} ({entry.file})" if entry.holder else f"a Table in {entry.file}"
 
         self.codebase.problems.append(
             LoadProblem(
@@ -563,11 +574,15 @@ class _SchemaRoots:
         self.registries: list[OrmRegistry] = []
         self.metadatas: list[sa.MetaData] = []
         self._holders: dict[int, str] = {}
+        #: Python paths reaching each Table and MetaData, with the file of the module holding them.
+        self._paths: dict[int, list[tuple[Path | None, str]]] = {}
         #: The scratch manager's generated tables are never hand-written.
         self._excluded_metadata = {id(loader.codebase.manager.metadata)}
 
     def scan(self, module: ModuleType, depth: int = 0) -> None:
-        for value in list(vars(module).values()):
+        module_file = _module_file(module)
+        label = module_file.stem if module_file is not None else module.__name__.rpartition(".")[2]
+        for attribute, value in list(vars(module).items()):
             if isinstance(value, ModuleType):
                 if (
                     depth == 0
@@ -580,10 +595,35 @@ class _SchemaRoots:
                 self._holders.setdefault(
                     id(value), self.loader.display(_module_file(module) or Path(module.__name__))
                 )
+            self._record_paths(value, f"{label}.{attribute}", module_file, module.__name__)
             self._add(value)
+
+    def _record_paths(
+        self, value: Any, path: str, file: Path | None, module_name: str, depth: int = 0
+    ) -> None:
+        """Remember ``path`` for a Table or MetaData, and for those a class defined here holds."""
+        if isinstance(value, (sa.Table, sa.MetaData)):
+            self._paths.setdefault(id(value), []).append((file, path))
+        elif isinstance(value, type) and depth < 2 and getattr(value, "__module__", None) == module_name:
+            for attribute, held in list(vars(value).items()):
+                if not attribute.startswith("__"):  # a mapped class's ``__table__`` is named by its class
+                    self._record_paths(held, f"{path}.{attribute}", file, module_name, depth + 1)
 
     def holder_file(self, table: sa.Table) -> str:
         return self._holders.get(id(table), "?")
+
+    def holder_name(self, table: sa.Table, defined_in: Path | None) -> str | None:
+        """Where a Core table is held, preferring the module that defines it over one importing it:
+        ``DB_Core.users_table``, ``DB_Core.Model.builds``; a table no name holds is reached through its
+        ``MetaData`` (``DB_Core.metadata.tables['audit_log']``)."""
+        for key, suffix in ((id(table), ""), (id(table.metadata), f".tables[{table.name!r}]")):
+            paths = self._paths.get(key, [])
+            for file, path in paths:
+                if defined_in is not None and file == defined_in:
+                    return path + suffix
+            if paths:
+                return paths[0][1] + suffix
+        return None
 
     def _add(self, value: Any) -> None:
         registry, metadata = _schema_root_of(value)

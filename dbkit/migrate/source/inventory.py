@@ -14,8 +14,11 @@ A table's phase says where it stands in the three-phase migration:
      "problems": [{"severity": "error"|"warning", "kind": "import_error", "file": "DB_X.py",
                    "line": 12, "cause": "..."}, ...]}
 
-``hand_written``/``generated`` are ``null`` when that side has no model; ``class`` is ``null`` for
-a Core ``Table`` (an association table). Tables are sorted by name, problems by file and line.
+``hand_written``/``generated`` are ``null`` when that side has no model; ``class`` is ``null`` for an
+association ``Table`` on a declarative Base's metadata; for a Core ``Table`` on a plain ``MetaData``
+it says where the table is held (``DB_Core.users_table``, ``DB_Core.Model.builds``
+for a class attribute, ``DB_Core.metadata.tables['audit_log']`` when no name holds it; ``null`` only
+when nothing in the file reaches it). Tables are sorted by name, problems by file and line.
 """
 
 from __future__ import annotations
