@@ -1,20 +1,37 @@
 """The ``dbkit`` command: parses arguments, calls the migration engine, prints.
 
-Exit codes: 0 success (no difference), 1 differences found (parity, diff, check), 2 error. Errors
-are one clear line on stderr, never a traceback. Heavy packages load inside the handlers, so
-``dbkit --help`` and ``dbkit diff a.json b.json`` start fast.
+Exit codes: 0 success (no difference), 1 differences found (parity, diff, check), 2 error, 70 an
+internal error (a bug in dbkit or in a codebase's own code), 130 interrupted. Errors are one clear
+line on stderr, never a traceback: an unexpected exception prints one line naming the command and
+the table and column the engine was working on, and a second line with the log file that holds
+the traceback (``--debug`` lets the traceback through instead). Heavy packages load inside the
+handlers, so ``dbkit --help`` and ``dbkit diff a.json b.json`` start fast.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
+#: An unexpected exception (sysexits' ``EX_SOFTWARE``); Ctrl-C exits like a shell's SIGINT.
+EXIT_INTERNAL, EXIT_INTERRUPTED = 70, 130
+
+_EPILOG = (
+    "exit codes: 0 success, 1 differences found (parity, diff, check) or verify failed, 2 error (one line on "
+    "stderr), 70 internal error (one line, plus the log file holding the traceback: $DBKIT_LOG_DIR, "
+    "else $XDG_STATE_HOME/dbkit/logs or ~/.local/state/dbkit/logs; --debug prints it instead), "
+    "130 interrupted."
+)
+
+_DEBUG_HELP = "on an unexpected error, print the traceback instead of writing it to a log file"
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -245,12 +262,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dbkit",
         description="Migrate hand-written SQLAlchemy models to Pydantic-first generated ones, and evolve them.",
+        epilog=_EPILOG,
     )
+    parser.add_argument("--debug", action="store_true", help=_DEBUG_HELP)
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def add(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.set_defaults(handler=handler)
+        # after the command too; SUPPRESS: absent here, it keeps the value given before the command
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=_DEBUG_HELP)
         return sub
 
     demo = add("demo", cmd_demo, "Run the kit on the bundled sample: reports and revisions under --out.")
@@ -328,6 +349,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     from dbkit.errors import DbkitError
@@ -339,7 +361,86 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         sys.stderr.write(f"dbkit {args.command}: interrupted; nothing was left half-written\n")
-        return EXIT_ERROR
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        if args.debug:
+            raise
+        sys.stderr.write(report_internal_error(exc, args.command, argv))
+        return EXIT_INTERNAL
+
+
+# -- unexpected errors ----------------------------------------------------------------------------
+#: ``scheme://user:password@host``: the password part, kept out of log files.
+_URL_PASSWORD = re.compile(r"(?<=://)([^/@:\s]*):[^/@\s]*@")
+
+
+def report_internal_error(exc: BaseException, command: str, argv: Sequence[str]) -> str:
+    """The two lines an unexpected exception prints; its traceback goes to a new log file.
+
+    First line: the command, the exception's type, where the engine was (table, column; see
+    :func:`dbkit.errors.working_on`) and the first line of its message. Second: the log's path,
+    or why no log could be written.
+    """
+    from dbkit.errors import location_of
+    from dbkit.text import shorten
+
+    location = location_of(exc)
+    try:
+        message = next(iter(str(exc).strip().splitlines()), "")
+    except Exception:  # an exception whose __str__ fails too
+        message = ""
+    line = f"dbkit {command}: unexpected {type(exc).__name__}"
+    if location:
+        line += f" while working on {location}"
+    if message:
+        line += f": {shorten(message, 200)}"
+    path = log_directory() / f"dbkit-{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}-{os.getpid()}.log"
+    try:
+        _write_log(path, exc, command, argv, location)
+    except Exception as error:  # no log (read-only home, full disk, ...): say so, do not crash
+        detail = shorten(getattr(error, "strerror", None) or str(error) or type(error).__name__, 120)
+        return f"{line}\nthe traceback could not be written to {path} ({detail}); run again with --debug to print it here\n"
+    return f"{line}\nthe traceback is in {path}; run again with --debug to print it here\n"
+
+
+def log_directory() -> Path:
+    """``$DBKIT_LOG_DIR``, else ``$XDG_STATE_HOME/dbkit/logs``, else ``~/.local/state/dbkit/logs``."""
+    if os.environ.get("DBKIT_LOG_DIR"):
+        return Path(os.environ["DBKIT_LOG_DIR"]).expanduser()
+    state = os.environ.get("XDG_STATE_HOME") or str(Path("~/.local/state").expanduser())
+    return Path(state) / "dbkit" / "logs"
+
+
+def _write_log(
+    path: Path, exc: BaseException, command: str, argv: Sequence[str], location: str | None
+) -> None:
+    import platform
+    import traceback
+
+    shown_argv = _URL_PASSWORD.sub(r"\1:***@", " ".join(["dbkit", *argv]))
+    header = [
+        f"dbkit {command}: unexpected {type(exc).__name__}",
+        f"time: {datetime.now(UTC).isoformat()}",
+        f"argv: {shown_argv}",
+        f"working on: {location or 'unknown'}",
+        f"cwd: {os.getcwd()}",
+        f"dbkit {_version('dbkit')}, sqlalchemy {_version('sqlalchemy')}, alembic {_version('alembic')}, "
+        f"python {platform.python_version()} ({sys.executable}), {platform.platform()}",
+    ]
+    text = "\n".join(header) + "\n\n" + "".join(traceback.format_exception(exc))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # argv may name databases
+    with os.fdopen(descriptor, "w", encoding="utf-8", errors="backslashreplace") as handle:
+        handle.write(text)
+
+
+def _version(distribution: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "not installed"
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
+from dbkit.errors import working_on
 from dbkit.migrate.diff.changes import Change, Op
 from dbkit.migrate.diff.comparators.constraints import (
     NAMED_KINDS,
@@ -54,7 +55,8 @@ def diff_tables(
     if old.schema_key == new.schema_key:
         return []  # equal columns and constraints (names included): nothing below could differ
     context = CompareContext(options or CompareOptions(), frozenset(native_enums))
-    return context.table_changes(old, new)
+    with working_on(table=new.name):
+        return context.table_changes(old, new)
 
 
 def diff_columns(
@@ -68,7 +70,8 @@ def diff_columns(
     if old == new:
         return []  # most columns: nothing below could differ
     context = CompareContext(options or CompareOptions(), frozenset(native_enums))
-    return context.column_changes(table, old, new)
+    with working_on(table=table, column=new.name):
+        return context.column_changes(table, old, new)
 
 
 # -- order -----------------------------------------------------------------------------------------

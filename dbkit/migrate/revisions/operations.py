@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic.operations import ops
 from sqlalchemy.dialects import postgresql
 
-from dbkit.errors import DbkitError
+from dbkit.errors import DbkitError, working_on
 from dbkit.migrate.diff.changes import (
     Added,
     AddIndex,
@@ -102,14 +102,15 @@ class OperationBuilder:
                 operations.append(self.rename_constraints(group))
                 continue
             change = group[0]
-            for operation in self._dispatch[Op(change.op)](change):
-                if isinstance(operation, ops.ModifyTableOps):
-                    for child in operation.ops:
-                        if not child.info.get("dbkit_reason"):
-                            with_reason(child, describe(change))
-                elif not operation.info.get("dbkit_reason"):
-                    with_reason(operation, describe(change))
-                operations.append(operation)
+            with working_on(table=change.table, column=change.column):
+                for operation in self._dispatch[Op(change.op)](change):
+                    if isinstance(operation, ops.ModifyTableOps):
+                        for child in operation.ops:
+                            if not child.info.get("dbkit_reason"):
+                                with_reason(child, describe(change))
+                    elif not operation.info.get("dbkit_reason"):
+                        with_reason(operation, describe(change))
+                    operations.append(operation)
         operations.extend(self.close_cycles(changes))
         return ops.UpgradeOps(ops=operations)
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from dbkit.errors import working_on
 from dbkit.manager import normalize_url
 from dbkit.migrate.schema.from_models import assemble_table, referential_action
 from dbkit.migrate.schema.snapshot import (
@@ -85,69 +86,71 @@ class _MultiReflection:
         self.comments = _by_table(inspector.get_multi_table_comment(**kwargs)) if supports_comments else {}
 
     def table(self, name: str) -> TableSnapshot:
-        pk = self.pks.get(name) or {}
-        pk_columns = tuple(pk.get("constrained_columns") or ())
-        columns = tuple(self._column(info, pk_columns) for info in self.columns.get(name, ()))
-        return assemble_table(
-            name=name,
-            columns=columns,
-            primary_key=PrimaryKeySnapshot(pk.get("name"), pk_columns) if pk_columns else None,
-            foreign_keys=[_reflected_fk(info) for info in self.fks.get(name, ())],
-            uniques=[
-                UniqueSnapshot(info.get("name"), tuple(info["column_names"]))
-                for info in self.uniques.get(name, ())
-            ],
-            checks=[
-                CheckSnapshot(info.get("name"), normalize_sql(info["sqltext"]) or "")
-                for info in self.checks.get(name, ())
-            ],
-            indexes=[
-                _reflected_index(info)
-                for info in self.indexes.get(name, ())
-                if not info.get("duplicates_constraint")
-            ],
-            comment=(self.comments.get(name) or {}).get("text"),
-            notes=None,
-            model=None,
-        )
+        with working_on(table=name):
+            pk = self.pks.get(name) or {}
+            pk_columns = tuple(pk.get("constrained_columns") or ())
+            columns = tuple(self._column(info, pk_columns) for info in self.columns.get(name, ()))
+            return assemble_table(
+                name=name,
+                columns=columns,
+                primary_key=PrimaryKeySnapshot(pk.get("name"), pk_columns) if pk_columns else None,
+                foreign_keys=[_reflected_fk(info) for info in self.fks.get(name, ())],
+                uniques=[
+                    UniqueSnapshot(info.get("name"), tuple(info["column_names"]))
+                    for info in self.uniques.get(name, ())
+                ],
+                checks=[
+                    CheckSnapshot(info.get("name"), normalize_sql(info["sqltext"]) or "")
+                    for info in self.checks.get(name, ())
+                ],
+                indexes=[
+                    _reflected_index(info)
+                    for info in self.indexes.get(name, ())
+                    if not info.get("duplicates_constraint")
+                ],
+                comment=(self.comments.get(name) or {}).get("text"),
+                notes=None,
+                model=None,
+            )
 
     def _column(self, info: Mapping[str, Any], pk_columns: tuple[str, ...]) -> ColumnSnapshot:
-        spec = type_spec(info["type"])
-        if (
-            self.dialect == SQLITE
-            and spec.kind == "string"
-            and spec.fixed
-            and spec.length == SQLITE_UUID_CHAR_LENGTH
-        ):
-            spec = TypeSpec("uuid")  # how SQLite stores dbkit's Uuid (see dbkit.migrate.schema)
-        identity = info.get("identity")
-        computed = info.get("computed")
-        default = info.get("default")
-        sole_integer_pk = pk_columns == (info["name"],) and spec.kind in (
-            "integer",
-            "big_integer",
-            "small_integer",
-        )
-        autoincrement = sole_integer_pk and not identity and self._numbers_itself(info, spec.kind)
-        if autoincrement and default and default.startswith("nextval("):
-            default = None  # the sequence is how autoincrement is implemented, not a default
-        return ColumnSnapshot(
-            name=info["name"],
-            type=spec,
-            nullable=bool(info["nullable"]),
-            primary_key=info["name"] in pk_columns,
-            server_default=normalize_server_default(default, spec.kind) if not computed else None,
-            comment=info.get("comment"),
-            identity=IdentitySnapshot(
-                bool(identity.get("always")), identity.get("start") or 1, identity.get("increment") or 1
+        with working_on(column=info.get("name")):
+            spec = type_spec(info["type"])
+            if (
+                self.dialect == SQLITE
+                and spec.kind == "string"
+                and spec.fixed
+                and spec.length == SQLITE_UUID_CHAR_LENGTH
+            ):
+                spec = TypeSpec("uuid")  # how SQLite stores dbkit's Uuid (see dbkit.migrate.schema)
+            identity = info.get("identity")
+            computed = info.get("computed")
+            default = info.get("default")
+            sole_integer_pk = pk_columns == (info["name"],) and spec.kind in (
+                "integer",
+                "big_integer",
+                "small_integer",
             )
-            if identity
-            else None,
-            computed=ComputedSnapshot(normalize_sql(computed["sqltext"]) or "", computed.get("persisted"))
-            if computed
-            else None,
-            autoincrement=autoincrement,
-        )
+            autoincrement = sole_integer_pk and not identity and self._numbers_itself(info, spec.kind)
+            if autoincrement and default and default.startswith("nextval("):
+                default = None  # the sequence is how autoincrement is implemented, not a default
+            return ColumnSnapshot(
+                name=info["name"],
+                type=spec,
+                nullable=bool(info["nullable"]),
+                primary_key=info["name"] in pk_columns,
+                server_default=normalize_server_default(default, spec.kind) if not computed else None,
+                comment=info.get("comment"),
+                identity=IdentitySnapshot(
+                    bool(identity.get("always")), identity.get("start") or 1, identity.get("increment") or 1
+                )
+                if identity
+                else None,
+                computed=ComputedSnapshot(normalize_sql(computed["sqltext"]) or "", computed.get("persisted"))
+                if computed
+                else None,
+                autoincrement=autoincrement,
+            )
 
     def _numbers_itself(self, info: Mapping[str, Any], kind: str) -> bool:
         if self.dialect == SQLITE:

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine.default import StrCompileDialect
 from sqlalchemy.sql.functions import FunctionElement
 
+from dbkit.errors import working_on
 from dbkit.migrate.schema.snapshot import (
     IGNORED_TABLES,
     CheckSnapshot,
@@ -76,38 +77,39 @@ def _model_facts(models: Iterable[type]) -> tuple[dict[str, Any], dict[str, str]
 
 def _table_from_sqlalchemy(table: sa.Table, notes: Any, model: str | None) -> TableSnapshot:
 
-    autoincrement_column = table.autoincrement_column
-    columns = tuple(
-        [_column_from_sqlalchemy(column, column is autoincrement_column) for column in table.columns]
-    )
-    pk = table.primary_key
-    foreign_keys, uniques, checks = [], [], []
-    for constraint in table.constraints:
-        if isinstance(constraint, sa.ForeignKeyConstraint):
-            foreign_keys.append(_foreign_key_from_sqlalchemy(constraint))
-        elif isinstance(constraint, sa.UniqueConstraint):
-            uniques.append(
-                UniqueSnapshot(_name(constraint.name), tuple([c.name for c in constraint.columns]))
-            )
-        elif isinstance(constraint, sa.CheckConstraint) and not _is_type_check(constraint):
-            checks.append(
-                CheckSnapshot(_name(constraint.name), normalize_sql(sql_of(constraint.sqltext)) or "")
-            )
-    indexes = [_index_from_sqlalchemy(index) for index in table.indexes]
-    return assemble_table(
-        name=table.name,
-        columns=columns,
-        primary_key=PrimaryKeySnapshot(_name(pk.name), tuple([c.name for c in pk.columns]))
-        if pk.columns
-        else None,
-        foreign_keys=foreign_keys,
-        uniques=uniques,
-        checks=checks,
-        indexes=indexes,
-        comment=table.comment,
-        notes=notes,
-        model=model,
-    )
+    with working_on(table=table.name):
+        autoincrement_column = table.autoincrement_column
+        columns = tuple(
+            [_column_from_sqlalchemy(column, column is autoincrement_column) for column in table.columns]
+        )
+        pk = table.primary_key
+        foreign_keys, uniques, checks = [], [], []
+        for constraint in table.constraints:
+            if isinstance(constraint, sa.ForeignKeyConstraint):
+                foreign_keys.append(_foreign_key_from_sqlalchemy(constraint))
+            elif isinstance(constraint, sa.UniqueConstraint):
+                uniques.append(
+                    UniqueSnapshot(_name(constraint.name), tuple([c.name for c in constraint.columns]))
+                )
+            elif isinstance(constraint, sa.CheckConstraint) and not _is_type_check(constraint):
+                checks.append(
+                    CheckSnapshot(_name(constraint.name), normalize_sql(sql_of(constraint.sqltext)) or "")
+                )
+        indexes = [_index_from_sqlalchemy(index) for index in table.indexes]
+        return assemble_table(
+            name=table.name,
+            columns=columns,
+            primary_key=PrimaryKeySnapshot(_name(pk.name), tuple([c.name for c in pk.columns]))
+            if pk.columns
+            else None,
+            foreign_keys=foreign_keys,
+            uniques=uniques,
+            checks=checks,
+            indexes=indexes,
+            comment=table.comment,
+            notes=notes,
+            model=model,
+        )
 
 
 def _foreign_key_from_sqlalchemy(constraint: sa.ForeignKeyConstraint) -> ForeignKeySnapshot:
@@ -134,27 +136,28 @@ def _is_type_check(constraint: Any) -> bool:
 
 
 def _column_from_sqlalchemy(column: sa.Column[Any], is_autoincrement: bool) -> ColumnSnapshot:
-    # Positional arguments and skipped branches: this runs once per column of every snapshot.
-    spec = type_spec(column.type)
-    identity = column.identity
-    computed = column.computed
-    return interned_column(
-        column.name,
-        spec,
-        bool(column.nullable),
-        bool(column.primary_key),
-        None
-        if column.server_default is None
-        else normalize_server_default(_server_default_sql(column), spec.kind),
-        column.comment,
-        None
-        if identity is None
-        else IdentitySnapshot(bool(identity.always), identity.start or 1, identity.increment or 1),
-        None
-        if computed is None
-        else ComputedSnapshot(normalize_sql(sql_of(computed.sqltext)) or "", computed.persisted),
-        is_autoincrement and identity is None and spec.kind in _INTEGER_KINDS,
-    )
+    with working_on(column=column.name):
+        # Positional arguments and skipped branches: this runs once per column of every snapshot.
+        spec = type_spec(column.type)
+        identity = column.identity
+        computed = column.computed
+        return interned_column(
+            column.name,
+            spec,
+            bool(column.nullable),
+            bool(column.primary_key),
+            None
+            if column.server_default is None
+            else normalize_server_default(_server_default_sql(column), spec.kind),
+            column.comment,
+            None
+            if identity is None
+            else IdentitySnapshot(bool(identity.always), identity.start or 1, identity.increment or 1),
+            None
+            if computed is None
+            else ComputedSnapshot(normalize_sql(sql_of(computed.sqltext)) or "", computed.persisted),
+            is_autoincrement and identity is None and spec.kind in _INTEGER_KINDS,
+        )
 
 
 #: Kinds a database can number itself (``autoincrement``).

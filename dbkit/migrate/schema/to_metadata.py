@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import conv
 
+from dbkit.errors import working_on
 from dbkit.migrate.schema.documents import load_snapshot
 from dbkit.migrate.schema.snapshot import Snapshot
 
@@ -24,7 +25,8 @@ def metadata_from_snapshot(snapshot: Any) -> sa.MetaData:
         snapshot = load_snapshot(str(snapshot))
     metadata = sa.MetaData()
     for table in snapshot.tables:
-        _table_from_snapshot(table, metadata)
+        with working_on(table=table.name):
+            _table_from_snapshot(table, metadata)
     return metadata
 
 
@@ -57,22 +59,25 @@ def _table_from_snapshot(table: Any, metadata: sa.MetaData) -> sa.Table:
 
 def _column_from_snapshot(column: Any) -> sa.Column[Any]:
 
-    extras: list[Any] = []
-    if column.identity is not None:
-        identity = column.identity
-        extras.append(sa.Identity(always=identity.always, start=identity.start, increment=identity.increment))
-    if column.computed is not None:
-        extras.append(sa.Computed(column.computed.sqltext, persisted=column.computed.persisted))
-    default = column.server_default
-    return sa.Column(
-        column.name,
-        column.type.to_sqlalchemy(),
-        *extras,
-        nullable=column.nullable,
-        server_default=sa.text(default) if default is not None else None,
-        comment=column.comment,
-        autoincrement=_autoincrement(column),
-    )
+    with working_on(column=column.name):
+        extras: list[Any] = []
+        if column.identity is not None:
+            identity = column.identity
+            extras.append(
+                sa.Identity(always=identity.always, start=identity.start, increment=identity.increment)
+            )
+        if column.computed is not None:
+            extras.append(sa.Computed(column.computed.sqltext, persisted=column.computed.persisted))
+        default = column.server_default
+        return sa.Column(
+            column.name,
+            column.type.to_sqlalchemy(),
+            *extras,
+            nullable=column.nullable,
+            server_default=sa.text(default) if default is not None else None,
+            comment=column.comment,
+            autoincrement=_autoincrement(column),
+        )
 
 
 def _autoincrement(column: Any) -> bool | str:

@@ -19,6 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import BaseModel
 
+from dbkit.errors import working_on
 from dbkit.generate.builder import RESERVED_ATTRIBUTES
 from dbkit.generate.types import TypeRegistry, type_registry
 from dbkit.migrate.codemod.scaffold.code import Constant, Expr
@@ -105,9 +106,11 @@ class ScaffoldGenerator:
             self._plans, self._table_order, self._module_order, self._writer, self.problem
         )
         for table_name in self._table_order:
-            self._plan_model(self._plans[table_name])
+            with working_on(table=table_name):
+                self._plan_model(self._plans[table_name])
         for table_name in self._table_order:
-            self._references.report_uncovered(self._plans[table_name])
+            with working_on(table=table_name):
+                self._references.report_uncovered(self._plans[table_name])
         modules = {
             module: render_module(self._module_plan(module), self.formatter) for module in self._module_order
         }
@@ -284,13 +287,14 @@ class ScaffoldGenerator:
         """Leading exact references become ``ReferenceID`` bases (their fields come first); others fields."""
         reference_prefix = True
         for column in self._own_columns(model):
-            base = self._references.reference_base(model, column) if reference_prefix else None
-            if base is not None:
-                model.reference_bases.append(base)
-                model.used_names.add(column.name)
-                continue
-            reference_prefix = False
-            model.fields.append(self.plan_field(model, column))
+            with working_on(column=column.name):
+                base = self._references.reference_base(model, column) if reference_prefix else None
+                if base is not None:
+                    model.reference_bases.append(base)
+                    model.used_names.add(column.name)
+                    continue
+                reference_prefix = False
+                model.fields.append(self.plan_field(model, column))
 
     def _plan_table_args(self, model: ModelPlan, writer: ModuleWriter) -> None:
         planner = TableArgsPlanner(model, writer, self.problem)
