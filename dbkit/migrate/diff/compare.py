@@ -39,7 +39,9 @@ def diff_snapshots(old: Snapshot, new: Snapshot, options: CompareOptions | None 
 
 
 def project(old: Snapshot, new: Snapshot, options: CompareOptions) -> tuple[Snapshot, Snapshot]:
-    """Both snapshots as every database in ``options.stored_by`` would keep them."""
+    """Both snapshots as every database in ``options.stored_by`` would keep them (and as any database
+    can: without foreign keys to columns that are not unique, which no revision creates)."""
+    old, new = old.without_unbuildable_foreign_keys(), new.without_unbuildable_foreign_keys()
     for dialect in options.stored_by:
         old, new = old.as_stored_by(dialect), new.as_stored_by(dialect)
     return old, new

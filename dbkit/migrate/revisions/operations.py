@@ -47,6 +47,7 @@ from dbkit.migrate.revisions.table_ops import (
     create_table_op,
     creation_order,
     not_null_backfill_ops,
+    skipped_foreign_key_comments,
     skipped_index_comments,
 )
 from dbkit.migrate.schema.snapshot import ColumnSnapshot, IndexSnapshot, Snapshot
@@ -66,6 +67,7 @@ class OperationBuilder:
     """Turns one diff into operations; one small method per kind of change."""
 
     def __init__(self, old: Snapshot, new: Snapshot, plans: Sequence[BackfillPlan] = ()) -> None:
+        self.new = new
         self.old_tables = metadata_from_snapshot(old).tables
         self.new_tables = metadata_from_snapshot(new).tables
         self.plans = {(plan.table, plan.column): plan for plan in plans}
@@ -133,6 +135,7 @@ class OperationBuilder:
             create_table_op(table, self.cycle_keys),
             *(ops.CreateIndexOp.from_index(i) for i in _indexes(table)),
             *skipped_index_comments(change.definition),
+            *skipped_foreign_key_comments(self.new, change.table),
         ]
 
     def drop_table(self, change: Change) -> list[ops.MigrateOperation]:

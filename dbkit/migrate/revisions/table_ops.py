@@ -14,7 +14,7 @@ from dbkit.migrate.revisions.custom_ops import DropEnumTypeIfUnusedOp
 from dbkit.migrate.revisions.history import RevisionError, SnapshotText
 from dbkit.migrate.revisions.reasons import ReasonComment, with_reason
 from dbkit.migrate.schema.documents import load_snapshot
-from dbkit.migrate.schema.snapshot import TableSnapshot
+from dbkit.migrate.schema.snapshot import Snapshot, TableSnapshot
 from dbkit.migrate.schema.to_metadata import metadata_from_snapshot
 
 _TABLE_LEVEL_OPS = (
@@ -80,6 +80,7 @@ def baseline_ops(snapshot: SnapshotText, *, reason: str = "baseline") -> ops.Upg
     for table in tables:
         baseline.append(with_reason(create_table_op(table, deferred), f"{reason}: table {table.name}"))
         baseline.extend(skipped_index_comments(described.table_map[table.name]))
+        baseline.extend(skipped_foreign_key_comments(described, table.name))
         for index in sorted(table.indexes, key=lambda item: str(item.name)):
             baseline.append(with_reason(ops.CreateIndexOp.from_index(index), f"{reason}: index {index.name}"))
     for foreign_key in sorted(deferred, key=lambda fk: (fk.table.name, str(fk.name))):
@@ -104,6 +105,21 @@ def skipped_index_comments(table: TableSnapshot) -> list[ReasonComment]:
     ]
 
 
+def skipped_foreign_key_comments(snapshot: Snapshot, table: str) -> list[ReasonComment]:
+    """A comment for each foreign key of ``table`` that no database can hold (the referred columns
+    are not unique): the revision leaves it out and says so, and the diff never compares it."""
+    return [
+        ReasonComment(
+            f"foreign key {table}({', '.join(key.columns)}) -> {key.referred_table}"
+            f"({', '.join(key.referred_columns)}) not created: the referred columns are neither the "
+            f"primary key nor unique, so no database accepts it; make {key.referred_table}"
+            f"({', '.join(key.referred_columns)}) unique in the model to create it"
+        )
+        for owner, key in snapshot.unbuildable_foreign_keys()
+        if owner.name == table
+    ]
+
+
 def creation_order(tables: Iterable[sa.Table]) -> tuple[list[sa.Table], set[sa.ForeignKeyConstraint]]:
     """``tables`` in foreign-key order, and the foreign keys that close a cycle among them (self-references
     aside): whichever table comes first, such a key would point at a table that does not exist yet, so it
@@ -111,7 +127,27 @@ def creation_order(tables: Iterable[sa.Table]) -> tuple[list[sa.Table], set[sa.F
 
     ordered = sort_tables_and_constraints(list(tables))
     deferred = {fk for table, fks in ordered if table is None for fk in fks}
+    for foreign_key in deferred:
+        if foreign_key.name is None:  # a separate ADD/DROP CONSTRAINT needs a name (batch mode too)
+            foreign_key.name = postgresql_default_fk_name(
+                foreign_key.table.name, [column.name for column in foreign_key.columns]
+            )
     return [table for table, _fks in ordered if table is not None], deferred
+
+
+def postgresql_default_fk_name(table: str, columns: list[str]) -> str:
+    """The name PostgreSQL gives an unnamed foreign key (``<table>_<cols>_fkey``, cut to 63 bytes as its
+    ``makeObjectName`` cuts): the database ends up as ``create_all`` would leave it, and the key can
+    be dropped by name. The model's key stays unnamed, so ``check`` never compares this name."""
+    name1, name2, label = table, "_".join(columns), "fkey"
+    available = 63 - (len(label) + 1) - (1 if name2 else 0)
+    keep1, keep2 = len(name1), len(name2)
+    while keep1 + keep2 > available:
+        if keep1 > keep2:
+            keep1 -= 1
+        else:
+            keep2 -= 1
+    return f"{name1[:keep1]}_{name2[:keep2]}_{label}" if name2 else f"{name1[:keep1]}_{label}"
 
 
 def create_table_op(table: sa.Table, deferred: Iterable[sa.ForeignKeyConstraint] = ()) -> ops.CreateTableOp:

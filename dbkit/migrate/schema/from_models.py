@@ -196,7 +196,13 @@ def sql_of(clause: Any) -> str:
 
 
 def _compiled(clause: Any) -> str:
-    return str(clause.compile(dialect=_string_dialect(), compile_kwargs={"literal_binds": True}))
+    """As DDL spells it: columns unqualified (``lifecycle_stage IN (...)``, not ``runs.lifecycle_stage``),
+    which is how CREATE TABLE renders CHECK, computed and index expressions built from Column objects."""
+    return str(
+        clause.compile(
+            dialect=_string_dialect(), compile_kwargs={"literal_binds": True, "include_table": False}
+        )
+    )
 
 
 def _argumentless_function(clause: Any) -> tuple[Any, ...] | None:

@@ -379,6 +379,9 @@ def _encloses(text: str) -> bool:
     return depth == 0
 
 
+_COMPARISON = re.compile(r"\s*(<=|>=|<>|!=|=|<|>)\s*")
+
+
 @lru_cache(maxsize=8192)
 def normalize_sql(text: str | None) -> str | None:
     """An SQL expression spelled one way: no PostgreSQL casts, no redundant parentheses,
@@ -387,6 +390,8 @@ def normalize_sql(text: str | None) -> str | None:
         return None
     result = _outside_quotes(text, lambda part: _PG_CAST.sub("", part))
     result = _outside_quotes(result, lambda part: re.sub(r"\s+", " ", part).lower())
+    # ``id=1`` as written in a model, ``id = 1`` as PostgreSQL gives it back
+    result = _outside_quotes(result, lambda part: _COMPARISON.sub(r" \1 ", part))
     previous = None
     while previous != result:
         previous = result
@@ -706,6 +711,35 @@ class Snapshot:
             format_version=data["format_version"],
         )
 
+    def unbuildable_foreign_keys(self) -> list[tuple[TableSnapshot, ForeignKeySnapshot]]:
+        """Foreign keys no database can hold: the referred columns are neither the referred table's
+        primary key nor unique (PostgreSQL refuses ``REFERENCES``, SQLite's ``foreign_key_check``
+        reports a mismatch). Keys to a table no model defines are refused elsewhere, not listed here."""
+        found = []
+        for table in self.tables:
+            for key in table.foreign_keys:
+                referred = self.table_map.get(key.referred_table)
+                if referred is not None and frozenset(key.referred_columns) not in _unique_column_sets(
+                    referred
+                ):
+                    found.append((table, key))
+        return found
+
+    def without_unbuildable_foreign_keys(self) -> Snapshot:
+        """This schema as a database can hold it: revisions leave such keys out (with a comment), and
+        a diff never compares them, or it would report them missing after every upgrade."""
+        unbuildable = self.unbuildable_foreign_keys()
+        if not unbuildable:
+            return self
+        dropped = {(table.name, key) for table, key in unbuildable}
+        tables = tuple(
+            replace(
+                table, foreign_keys=tuple(k for k in table.foreign_keys if (table.name, k) not in dropped)
+            )
+            for table in self.tables
+        )
+        return replace(self, tables=tables)
+
     def as_stored_by(self, dialect: str) -> Snapshot:
         """This schema as ``dialect`` keeps it, so a model snapshot compares with a reflected one.
 
@@ -721,12 +755,24 @@ class Snapshot:
         return replace(self, tables=tables, enums=() if sqlite else self.enums)
 
 
+def _unique_column_sets(table: TableSnapshot) -> set[frozenset[str]]:
+    """Column sets a foreign key may refer to: the primary key, unique constraints, unique indexes."""
+    sets = {frozenset(unique.columns) for unique in table.unique_constraints}
+    sets.update(frozenset(index.columns) for index in table.indexes if index.unique and not index.expressions)
+    if table.primary_key is not None:
+        sets.add(frozenset(table.primary_key.columns))
+    return sets
+
+
 def _table_as_stored(table: TableSnapshot, dialect: str) -> TableSnapshot:
     sqlite = dialect == SQLITE
     pk_columns = table.primary_key.columns if table.primary_key else ()
     columns = tuple(_column_as_stored(column, dialect, pk_columns) for column in table.columns)
     if not sqlite:
-        return replace(table, columns=columns)
+        # CREATE TABLE on PostgreSQL drops a UNIQUE that repeats the primary key (it would be the
+        # same index twice); mlflow's registered_models(name) is one such model.
+        uniques = tuple(u for u in table.unique_constraints if u.columns != pk_columns)
+        return replace(table, columns=columns, unique_constraints=uniques)
     return replace(
         table,
         columns=columns,

@@ -30,6 +30,7 @@ import re
 import sys
 import threading
 import traceback
+import warnings
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ from dbkit.errors import DbkitError
 from dbkit.generate.builder import ModelGenerator, generator_for, is_database_model, table_name_of
 from dbkit.generate.ordering import generation_order, reference_targets
 from dbkit.manager import DatabaseManager
+from dbkit.migrate.source.isolation import isolated_imports
 
 HAND_WRITTEN_PATTERN = "DB_*.py"
 GENERATED_PATTERN = "BLL_*.py"
@@ -276,7 +278,7 @@ class _Loader:
         self.loaded_files: set[Path] = set()
 
     def load(self) -> Codebase:
-        with _isolated_imports(self.root), self._recording_table_origins(), self.codebase.manager.activate():
+        with isolated_imports(self.root), self._recording_table_origins(), self.codebase.manager.activate():
             for file in self.files:
                 self._import(file)
             self._collect_hand_written()
@@ -461,7 +463,11 @@ class _Loader:
     def _configure(self, registry: OrmRegistry) -> None:
         """Resolve relationships and backrefs now, reporting what cannot be resolved."""
         try:
-            registry.configure(cascade=True)
+            with warnings.catch_warnings():
+                # SQLAlchemy's deprecation warnings about the codebase's own types are the codebase's
+                # (prefect's UUID type): shown, never an error raised from dbkit's call
+                warnings.simplefilter("default")
+                registry.configure(cascade=True)
         except Exception as exc:
             message = _message(exc)
             match = re.search(r"Mapper\[(\w+)\(", message)
@@ -656,7 +662,17 @@ def _schema_root_of(value: Any) -> tuple[OrmRegistry | None, sa.MetaData | None]
     registry = value.__dict__.get("registry") or _safe_getattr(value, "registry")
     if isinstance(registry, OrmRegistry):  # a declarative Base (DeclarativeBase or declarative_base())
         return registry, registry.metadata
-    return None, None
+    return None, _class_held_metadata(value)
+
+
+def _class_held_metadata(cls: type) -> sa.MetaData | None:
+    """Core tables kept on a plain class (``class Model: metadata = sa.MetaData(); users = sa.Table(...)``)."""
+    for value in list(vars(cls).values()):
+        if isinstance(value, sa.MetaData):
+            return value
+        if isinstance(value, sa.Table):
+            return value.metadata
+    return None
 
 
 def _safe_getattr(value: Any, name: str) -> Any:
@@ -775,46 +791,3 @@ def _class_line(file: Path | None, class_name: str | None) -> int | None:
 def class_line(cls: type) -> int | None:
     """Line of a class's definition in its module's file (while the module is importable)."""
     return _class_line(_module_file(cls), cls.__name__)
-
-
-@contextmanager
-def _isolated_imports(root: Path) -> Iterator[None]:
-    """``root`` first on ``sys.path`` with no shadowing modules; everything restored afterwards."""
-    saved_path = list(sys.path)
-    saved_modules = dict(sys.modules)
-    saved_bytecode_flag = sys.dont_write_bytecode
-    own_names = _top_level_names(root)
-    for name in list(sys.modules):
-        if name.partition(".")[0] in own_names:
-            del sys.modules[name]  # a same-named module from elsewhere must not answer the codebase's imports
-    sys.path.insert(0, str(root))
-    sys.dont_write_bytecode = True  # never write __pycache__ into the codebase
-    importlib.invalidate_caches()
-    try:
-        yield
-    finally:
-        sys.path[:] = saved_path
-        sys.dont_write_bytecode = saved_bytecode_flag
-        sys.path_importer_cache.pop(str(root), None)
-        for name in list(sys.modules):
-            if name not in saved_modules and _belongs_to(sys.modules[name], root, own_names, name):
-                del sys.modules[name]
-        for name, module in saved_modules.items():
-            if sys.modules.get(name) is not module:
-                sys.modules[name] = module
-
-
-def _top_level_names(root: Path) -> set[str]:
-    names = {path.stem for path in root.glob("*.py")}
-    names.update(path.name for path in root.iterdir() if path.is_dir() and path.name.isidentifier())
-    return names
-
-
-def _belongs_to(module: Any, root: Path, own_names: set[str], name: str) -> bool:
-    if name.partition(".")[0] in own_names:
-        return True
-    file = getattr(module, "__file__", None)
-    if file and Path(file).resolve().is_relative_to(root):
-        return True
-    locations = getattr(module, "__path__", None) or []
-    return any(Path(p).resolve().is_relative_to(root) for p in locations)

@@ -97,6 +97,7 @@ class ScaffoldGenerator:
     def generate(self) -> ScaffoldResult:
         """Plan every model (referenced tables first, so references name defined classes), then render."""
         self._check_unique_tables()
+        self.sources = self._with_primary_keys(self.sources)
         for source in self.sources:
             self._plans[source.table.name] = ModelPlan(source, "", self.module_name(source))
         self._name_models()
@@ -116,6 +117,26 @@ class ScaffoldGenerator:
         }
         models = {name: ModelRef(plan.module, plan.name) for name, plan in sorted(self._plans.items())}
         return ScaffoldResult(modules, models, list(self.problems))
+
+    def _with_primary_keys(self, sources: list[SourceTable]) -> list[SourceTable]:
+        """A table without a primary key gets no model: a generated class needs one, and adding an
+        ``id`` column would change the table. It stays hand-written (the hybrid end state keeps such
+        tables by hand); the report says so, and the other tables are scaffolded as usual."""
+        kept = []
+        for source in sources:
+            if source.table.primary_key.columns:
+                kept.append(source)
+                continue
+            self.problem(
+                source.table,
+                None,
+                f"no model scaffolded: the table has no primary key, and a generated model needs one "
+                f"(adding an id column would change the table). Keep {source_file(source)}'s definition "
+                "by hand, or give the table a primary key and scaffold again.",
+            )
+        if not kept:
+            raise ScaffoldError("Nothing to scaffold: none of the hand-written tables has a primary key.")
+        return kept
 
     def problem(self, table: sa.Table, column: str | None, message: str) -> None:
         """Report something of the hand-written table the scaffolded model does not reproduce."""
