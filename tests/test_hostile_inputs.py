@@ -626,3 +626,37 @@ def test_revision_edited_by_hand_is_a_warning_and_its_snapshots_stay_honest(
     assert code == 0 and out.count("wrote ") == 1
     assert f"warning: {baseline} was edited by hand" in err
     assert baseline.read_text() == edited  # dbkit never rewrites the edited file or its recorded snapshots
+
+
+# -- column types no constructor call rebuilds: scaffold never writes a module that cannot import ------
+UNREBUILDABLE_TYPES = HOSTILE / "unrebuildable_column_types"
+
+
+def test_unrebuildable_column_types_leave_one_table_hand_written_and_scaffold_the_others(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import shutil
+
+    codebase = tmp_path / "codebase"
+    shutil.copytree(UNREBUILDABLE_TYPES, codebase)
+    code, out, err = run(capsys, "scaffold", codebase, "--out", codebase)
+    assert code == 0 and "Traceback" not in err, err
+    assert out == f"wrote {codebase / 'BLL_Library.py'}\n"
+    # decorators whose call does not rebuild them: their storage type, named in the report
+    assert "warning: books.published_at: type library_types.UTCDateTime is written as its storage type" in err
+    assert "warning: books.details: type library_types.PydanticJSON is written as its storage type" in err
+    assert "warning: embeddings: no model scaffolded: column 'vector' has type library_types.Vector" in err
+    bll = (codebase / "BLL_Library.py").read_text()
+    assert "DBColumn(sa_type=sa.DateTime(timezone=True))" in bll and "DBColumn(sa_type=sa.Text())" in bll
+    assert "DBColumn(sa_type=Code(13))" in bll  # a decorator its call rebuilds is kept
+    assert "EmbeddingModel" not in bll and 'DBColumn(foreign_key="embeddings.id")' in bll
+    # the written module imports, and every other table matches its hand-written definition
+    code, out, _ = run(capsys, "parity", codebase)
+    assert code == 0 and "no schema-level difference" in out, out
+    statuses = {table.table: table.status for table in api.parity(codebase).tables}
+    assert statuses == {
+        "authors": "match",
+        "books": "match",
+        "embeddings": "hand_written_only",
+        "highlights": "match",
+    }

@@ -17,10 +17,10 @@ from pydantic import Field
 from dbkit.errors import DbkitError
 from dbkit.generate.options import DBColumn
 from dbkit.generate.types import FieldContext, TypeRegistry
-from dbkit.migrate.codemod.scaffold.code import Call, Constant, Expr, Subscript
+from dbkit.migrate.codemod.scaffold.code import Constant, Expr, Subscript
 from dbkit.migrate.codemod.scaffold.facts import ddl_type
 from dbkit.migrate.codemod.scaffold.plan import FieldPlan, ModelPlan
-from dbkit.migrate.codemod.scaffold.results import ScaffoldError
+from dbkit.migrate.codemod.scaffold.results import ScaffoldError, TableNotScaffoldedError
 from dbkit.migrate.codemod.scaffold.values import ModuleWriter
 from dbkit.naming import snake_case
 
@@ -159,6 +159,8 @@ class TypePlanner:
         options: DBColumn,
     ) -> bool:
         """Whether the type registry maps ``found_type`` to a type with the same DDL as ``column``'s."""
+        if getattr(column.type, "_variant_mapping", None):
+            return False  # the registry maps no Python type to per-dialect variants: sa_type keeps them
         info = Field(**constraints) if constraints else Field()
         ctx = FieldContext(model.name, column.name, found_type, info, options)
         try:
@@ -174,42 +176,87 @@ class TypePlanner:
     def sa_type(
         self, model: ModelPlan, column: sa.Column[Any], type_: sa.types.TypeEngine[Any], writer: ModuleWriter
     ) -> Expr:
-        """An ``sa_type`` value, checked to compile to the same DDL; else the type it stores, reported."""
+        """An ``sa_type`` value whose source, evaluated, builds ``type_``'s DDL on PostgreSQL and SQLite.
+
+        A type with no such source (not importable, or a ``TypeDecorator`` whose ``__init__`` takes
+        other arguments than its attributes suggest) is written as its storage type (its ``impl``,
+        checked the same way), reported: the decorator's Python-side processing is lost, never the
+        table's DDL. With no checked source at all, :class:`TableNotScaffoldedError`: the table gets no model.
+        """
+        expr, reason, unrenderable = self._checked(type_, writer)
+        if expr is not None:
+            return expr
+        tried = []
+        for storage in storage_types(type_):
+            fallback, storage_reason, _ = self._checked(storage, writer)
+            if fallback is None:
+                tried.append(f"nor does its storage type {storage!r} ({storage_reason})")
+                continue
+            self.problem(
+                model.table,
+                column.name,
+                self._fallback_message(type_, storage, fallback, reason, unrenderable),
+            )
+            return fallback
+        raise TableNotScaffoldedError(
+            f"column {column.name!r} has type {type_name(type_)}, and no source scaffold can write rebuilds it "
+            f"({'; '.join([reason, *tried])})"
+        )
+
+    def _checked(
+        self, type_: sa.types.TypeEngine[Any], writer: ModuleWriter
+    ) -> tuple[Expr | None, str, bool]:
+        """``type_``'s expression when it evaluates to the same DDL; else None, why, and whether it had
+        no source at all (as opposed to a source that does not rebuild it)."""
         try:
             expr = writer.type_object(type_)
         except ScaffoldError as exc:
-            return self._unrenderable_type(model, column, type_, writer, exc)
-        if not writer.evaluates_to_same_type(expr, type_):
-            self.problem(
-                model.table,
-                column.name,
-                f"type rendered as {expr.render()} does not compile to the same DDL as {type_!r}: check it.",
-            )
-        return expr
+            return None, str(exc), True
+        except Exception as exc:  # a constructor's signature or attributes scaffold cannot read
+            return None, f"reading its constructor arguments failed: {type(exc).__name__}: {exc}", True
+        mismatch = writer.type_mismatch(expr, type_)
+        if mismatch is not None:
+            return None, mismatch, False
+        return expr, "", False
 
-    def _unrenderable_type(
-        self,
-        model: ModelPlan,
-        column: sa.Column[Any],
+    @staticmethod
+    def _fallback_message(
         type_: sa.types.TypeEngine[Any],
-        writer: ModuleWriter,
-        exc: ScaffoldError,
-    ) -> Expr:
-        """A type with no importable source: its storage type (a TypeDecorator's ``impl``), else JSON."""
-        storage = getattr(type_, "impl_instance", None)
-        if storage is not None and not isinstance(storage, sa.types.TypeDecorator):
-            self.problem(
-                model.table,
-                column.name,
-                f"type {type(type_).__name__} cannot be imported ({exc}; DB_* files are deleted in Phase 3): "
+        storage: sa.types.TypeEngine[Any],
+        written: Expr,
+        reason: str,
+        unrenderable: bool,
+    ) -> str:
+        if unrenderable:
+            return (
+                f"type {type(type_).__name__} cannot be imported ({reason}; DB_* files are deleted in Phase 3): "
                 f"scaffolded as its storage type {storage!r} (same DDL, no Python-side conversion). "
-                "Move the type to a module that stays and give it as DBColumn(sa_type=...).",
+                "Move the type to a module that stays and give it as DBColumn(sa_type=...)."
             )
-            return writer.type_object(storage)
-        self.problem(
-            model.table, column.name, f"type {type_!r} cannot be rendered: {exc}; scaffolded as JSON."
+        return (
+            f"type {type_name(type_)} is written as its storage type {written.render()} (same DDL on "
+            f"PostgreSQL and SQLite): the constructor call scaffold can write does not rebuild it "
+            f"({reason}). The decorator's Python-side behaviour (bind/result processing) is not carried "
+            "over: if the application relies on it, give the type as DBColumn(sa_type=...) by hand."
         )
-        return Call(writer.sa("JSON"))
+
+
+def storage_types(type_: sa.types.TypeEngine[Any]) -> list[sa.types.TypeEngine[Any]]:
+    """What a ``TypeDecorator`` stores, outermost first: its ``impl``, that one's if a decorator too..."""
+    found: list[sa.types.TypeEngine[Any]] = []
+    while isinstance(type_, sa.types.TypeDecorator):
+        storage = getattr(type_, "impl_instance", None) or getattr(type_, "impl", None)
+        if not isinstance(storage, sa.types.TypeEngine) or storage is type_:
+            break
+        found.append(storage)
+        type_ = storage
+    return found
+
+
+def type_name(type_: sa.types.TypeEngine[Any]) -> str:
+    """``zenml.zen_stores.schemas.utils.UTCDateTime``: a type by its class (its repr may not rebuild it)."""
+    cls = type(type_)
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 def _stored_by_value(column_type: sa.Enum, enum_class: type[Any]) -> bool:

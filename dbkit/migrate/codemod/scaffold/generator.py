@@ -19,10 +19,10 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import BaseModel
 
-from dbkit.errors import working_on
+from dbkit.errors import location_of, working_on
 from dbkit.generate.builder import RESERVED_ATTRIBUTES
 from dbkit.generate.types import TypeRegistry, type_registry
-from dbkit.migrate.codemod.scaffold.code import Constant, Expr
+from dbkit.migrate.codemod.scaffold.code import Constant, Expr, Imports
 from dbkit.migrate.codemod.scaffold.column_types import TypePlanner
 from dbkit.migrate.codemod.scaffold.constants import AUDIT_COLUMNS, MODEL_CLASS_ATTRIBUTES
 from dbkit.migrate.codemod.scaffold.facts import (
@@ -37,19 +37,21 @@ from dbkit.migrate.codemod.scaffold.facts import (
 )
 from dbkit.migrate.codemod.scaffold.plan import FieldPlan, ModelPlan, ModulePlan
 from dbkit.migrate.codemod.scaffold.references import ReferencePlanner
-from dbkit.migrate.codemod.scaffold.render import render_module
+from dbkit.migrate.codemod.scaffold.render import render_model, render_module
 from dbkit.migrate.codemod.scaffold.results import (
     ModelRef,
     ScaffoldError,
     ScaffoldProblem,
     ScaffoldResult,
     SourceTable,
+    TableNotScaffoldedError,
 )
 from dbkit.migrate.codemod.scaffold.source import format_source
 from dbkit.migrate.codemod.scaffold.table_args import TableArgsPlanner
 from dbkit.migrate.codemod.scaffold.values import EnumRegistry, ModuleWriter, describe
 from dbkit.migrate.source.codebase import load_codebase
 from dbkit.naming import table_name_for
+from dbkit.text import shorten
 
 
 class ScaffoldGenerator:
@@ -95,9 +97,47 @@ class ScaffoldGenerator:
 
     # -- entry point ------------------------------------------------------------------------------
     def generate(self) -> ScaffoldResult:
-        """Plan every model (referenced tables first, so references name defined classes), then render."""
+        """Plan every model (referenced tables first, so references name defined classes), then render.
+
+        A table whose planning fails (a column type no written source rebuilds, or anything
+        unexpected) gets no model: it is reported as ``no model scaffolded: ...`` and the others
+        are planned again without it, so that references to it are plain foreign keys, as to any
+        table left hand-written.
+        """
         self._check_unique_tables()
         self.sources = self._with_primary_keys(self.sources)
+        before_planning = len(self.problems)
+        refusals: list[ScaffoldProblem] = []
+        while True:
+            refused = self._plan_all()
+            if not refused:
+                break
+            del self.problems[before_planning:]
+            for source, reason in refused:
+                self.sources.remove(source)
+                refusals.append(ScaffoldProblem(source.table.name, None, self._refusal(source, reason)))
+            if not self.sources:
+                raise ScaffoldError(
+                    "Nothing to scaffold: no table could be scaffolded ("
+                    + shorten("; ".join(str(problem) for problem in refusals), 300)
+                    + ")."
+                )
+        self.problems[before_planning:before_planning] = refusals
+        modules = {
+            module: render_module(self._module_plan(module), self.formatter) for module in self._module_order
+        }
+        models = {name: ModelRef(plan.module, plan.name) for name, plan in sorted(self._plans.items())}
+        return ScaffoldResult(modules, models, list(self.problems))
+
+    def _plan_all(self) -> list[tuple[SourceTable, str]]:
+        """Plan every model of :attr:`sources` from scratch; the tables that failed, and why.
+
+        A table that fails after one of the tables it references failed in this pass is not refused
+        yet (the failure may come from that table): the next pass, without the refused ones, decides.
+        """
+        self._plans = {}
+        self._enums = EnumRegistry()
+        self._writers = {}
         for source in self.sources:
             self._plans[source.table.name] = ModelPlan(source, "", self.module_name(source))
         self._name_models()
@@ -106,17 +146,35 @@ class ScaffoldGenerator:
         self._references = ReferencePlanner(
             self._plans, self._table_order, self._module_order, self._writer, self.problem
         )
+        failed: dict[str, str] = {}
+        refused: list[tuple[SourceTable, str]] = []
+
+        def attempt(table_name: str, step: Callable[[ModelPlan], None]) -> None:
+            if table_name in failed:
+                return
+            plan = self._plans[table_name]
+            try:
+                with working_on(table=table_name):
+                    step(plan)
+            except Exception as exc:
+                failed[table_name] = reason = _failure(exc)
+                if not set(self._referenced_tables(plan.table)) & (failed.keys() - {table_name}):
+                    refused.append((plan.source, reason))
+
         for table_name in self._table_order:
-            with working_on(table=table_name):
-                self._plan_model(self._plans[table_name])
+            attempt(table_name, self._plan_model)
         for table_name in self._table_order:
-            with working_on(table=table_name):
-                self._references.report_uncovered(self._plans[table_name])
-        modules = {
-            module: render_module(self._module_plan(module), self.formatter) for module in self._module_order
-        }
-        models = {name: ModelRef(plan.module, plan.name) for name, plan in sorted(self._plans.items())}
-        return ScaffoldResult(modules, models, list(self.problems))
+            attempt(table_name, self._references.report_uncovered)
+        for table_name in self._table_order:
+            attempt(table_name, _renders)
+        return refused
+
+    def _refusal(self, source: SourceTable, reason: str) -> str:
+        """The report of a table left out: ``no model scaffolded:`` (tools look for it), why, what to do."""
+        return (
+            f"no model scaffolded: {reason}. Keep {source_file(source)}'s definition of the table by hand "
+            "(references to it stay plain foreign keys), or remove the cause and scaffold again."
+        )
 
     def _with_primary_keys(self, sources: list[SourceTable]) -> list[SourceTable]:
         """A table without a primary key gets no model: a generated class needs one, and adding an
@@ -469,6 +527,21 @@ class ScaffoldGenerator:
             "to a module that stays, with a repr that rebuilds the value, and scaffold again "
             "(ORM-level only: the schema is unaffected).",
         )
+
+
+def _renders(plan: ModelPlan) -> None:
+    """Render one model on its own: a model that cannot be rendered fails here, not the whole module."""
+    render_model(plan, Imports())
+
+
+def _failure(exc: Exception) -> str:
+    """Why a table's planning failed: a refusal's own message, else the error and where it happened."""
+    if isinstance(exc, TableNotScaffoldedError):
+        return str(exc)
+    where = location_of(exc)
+    column = where.split(", ", 1)[1] if where and ", " in where else None
+    at = f" at {column}" if column else ""
+    return f"planning it failed unexpectedly{at} ({type(exc).__name__}: {shorten(str(exc), 200)})"
 
 
 def source_file(source: SourceTable) -> str:

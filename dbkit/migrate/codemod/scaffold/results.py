@@ -16,6 +16,11 @@ class ScaffoldError(DbkitError):
     """The input cannot be scaffolded at all (for instance, no tables were given)."""
 
 
+class TableNotScaffoldedError(ScaffoldError):
+    """One table gets no model (a column type no written source rebuilds): the generator reports it
+    as ``no model scaffolded: ...``, leaves it hand-written and scaffolds the other tables."""
+
+
 @dataclass(frozen=True)
 class SourceTable:
     """One hand-written table: the ``Table``, its mapped class when known, and its ``DB_*`` module."""

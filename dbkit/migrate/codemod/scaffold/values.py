@@ -44,7 +44,7 @@ from dbkit.migrate.codemod.scaffold.code import (
     TupleExpr,
 )
 from dbkit.migrate.codemod.scaffold.constants import _MISSING, POSITIONAL_PARAMETERS
-from dbkit.migrate.codemod.scaffold.facts import ddl_type, sql_text
+from dbkit.migrate.codemod.scaffold.facts import ddl_type, named_dialect, sql_text
 from dbkit.migrate.codemod.scaffold.results import ScaffoldError
 from dbkit.text import shorten
 
@@ -104,6 +104,10 @@ class ModuleWriter:
     def __init__(self, module: str, enums: EnumRegistry) -> None:
         self.module = module
         self.enums = enums
+        #: ``from module import name`` → the object it was built for: checking an expression binds
+        #: these names to those objects, never importing their module again (a codebase's own helper
+        #: modules are out of ``sys.modules`` once it is loaded; importing them would run them again).
+        self.known: dict[Import, Any] = {}
 
     # -- names ------------------------------------------------------------------------------------
     def use(self, origin: Import) -> Name:
@@ -174,7 +178,9 @@ class ModuleWriter:
         loaded = sys.modules.get(module)
         if loaded is not None and getattr(loaded, qualname, None) is not obj:
             return None  # ``from module import qualname`` would bind something else, or fail
-        return self.use(Import(module, qualname))
+        origin = Import(module, qualname)
+        self.known[origin] = obj
+        return self.use(origin)
 
     def class_expr(self, cls: type) -> Expr:
         """A class by name: ``frozenset``; ``decimal.Decimal``, ``dt.date`` (a standard-library module's
@@ -261,7 +267,7 @@ class ModuleWriter:
         expr = _ReprReader(self, cls).read(tree.body)
         source = expr.render()
         try:
-            rebuilt = eval(source, namespace(expr))  # source built from the value's own repr, names resolved
+            rebuilt = eval(source, namespace(expr, self.known))  # the value's own repr, names resolved
         except Exception as exc:
             raise ScaffoldError(
                 f"{shorten(source, 80)} does not evaluate ({type(exc).__name__}: {exc})"
@@ -340,21 +346,57 @@ class ModuleWriter:
                     return Call(self.sa("func", name), tuple(Constant(a.value) for a in arguments))
         return Call(self.sa("text"), (Constant(sql_text(expression, dialect)),))
 
-    def evaluates_to_same_type(self, expr: Expr, type_: sa.types.TypeEngine[Any]) -> bool:
-        """Whether ``expr``, run with the imports it needs, builds a type with ``type_``'s DDL."""
+    def type_mismatch(self, expr: Expr, type_: sa.types.TypeEngine[Any]) -> str | None:
+        """Why ``expr`` does not rebuild ``type_`` (None: it does).
+
+        The rendered source is evaluated in a scratch namespace holding only the names its imports
+        bind, as the written module would run it (the type's own constructor runs, as importing the
+        codebase already did), and the result compiled on each DDL dialect (PostgreSQL, SQLite).
+        """
+        source = expr.render()
         try:
-            rebuilt = eval(expr.render(), namespace(expr))  # source this writer built, in its own imports
-        except Exception:
-            return False
-        return ddl_type(rebuilt) == ddl_type(type_)
+            rebuilt = eval(
+                source, namespace(expr, self.known)
+            )  # source this writer built, in its own imports
+        except Exception as exc:
+            return f"{shorten(source, 80)} raises {type(exc).__name__}: {shorten(str(exc), 120)}"
+        if not isinstance(rebuilt, sa.types.TypeEngine):
+            return f"{shorten(source, 80)} builds a {type(rebuilt).__name__}, not a column type"
+        found, expected = variant_ddl(rebuilt, type_), variant_ddl(type_, rebuilt)
+        if found != expected:
+            return f"{shorten(source, 80)} compiles to {' / '.join(found)}, not {' / '.join(expected)}"
+        return None
 
 
-def namespace(expr: Expr) -> dict[str, Any]:
-    """The names the imports of ``expr`` bind (enum classes defined inline excepted), to evaluate it."""
+def variant_ddl(type_: sa.types.TypeEngine[Any], other: sa.types.TypeEngine[Any]) -> tuple[str, ...]:
+    """:func:`ddl_type`, plus the DDL of each dialect either type has a variant for (``mysql``...)."""
+    names = sorted(
+        set(getattr(type_, "_variant_mapping", None) or {})
+        | set(getattr(other, "_variant_mapping", None) or {})
+    )
+    spelled = list(ddl_type(type_))
+    for name in names:
+        dialect = named_dialect(name)
+        try:
+            spelled.append(f"{name}: {type_.compile(dialect=dialect)}" if dialect is not None else name)
+        except Exception as exc:
+            spelled.append(f"{name}: <cannot compile: {exc}>")
+    return tuple(spelled)
+
+
+def namespace(expr: Expr, known: dict[Import, Any] | None = None) -> dict[str, Any]:
+    """The names the imports of ``expr`` bind (enum classes defined inline excepted), to evaluate it.
+
+    ``known``: imports bound to the objects they were built for, without importing (see
+    :attr:`ModuleWriter.known`).
+    """
     imports = Imports()
-    for origin in expr.origins():
-        imports.add(origin)
     found: dict[str, Any] = {}
+    for origin in expr.origins():
+        if known is not None and origin in known:
+            found[origin.bound] = known[origin]
+        else:
+            imports.add(origin)
     for name, alias in imports.modules.items():
         try:  # ``import a.b`` binds ``a``; ``import a.b as c`` binds ``c`` to ``a.b``
             loaded_module = importlib.import_module(name)
