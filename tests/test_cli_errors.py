@@ -22,8 +22,9 @@ from dbkit.errors import current_location, location_of, working_on
 from dbkit.migrate.revisions.operations import OperationBuilder
 
 #: A real codebase that breaks the engine: the SQLAlchemy docs' ``utcnow`` recipe, compiled for
-#: PostgreSQL only, as a server default. The snapshot compiles defaults with a generic dialect.
-POSTGRES_ONLY_DEFAULT = """\
+#: MySQL only, as a server default. The snapshot spells defaults as its generic dialect, PostgreSQL or
+#: SQLite would (prefect's GenerateUUID has compilers for the last two); none can spell this one.
+MYSQL_ONLY_DEFAULT = """\
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -35,9 +36,9 @@ class utcnow(FunctionElement):
     inherit_cache = True
 
 
-@compiles(utcnow, "postgresql")
-def _pg_utcnow(element, compiler, **kw):
-    return "TIMEZONE('utc', CURRENT_TIMESTAMP)"
+@compiles(utcnow, "mysql")
+def _mysql_utcnow(element, compiler, **kw):
+    return "UTC_TIMESTAMP()"
 
 
 class Base(DeclarativeBase):
@@ -68,7 +69,7 @@ def log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def broken_codebase(tmp_path: Path) -> Path:
     codebase = tmp_path / "app"
     codebase.mkdir()
-    (codebase / "DB_Events.py").write_text(POSTGRES_ONLY_DEFAULT)
+    (codebase / "DB_Events.py").write_text(MYSQL_ONLY_DEFAULT)
     return codebase
 
 

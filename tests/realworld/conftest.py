@@ -1,5 +1,5 @@
 """Fixtures of the real-world corpus: one workspace per test session, each version's codebase
-(its shim) written once, and the stage results the later stages build on."""
+(its shim) written once and loaded once, and the stage results the later stages build on."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from corpus import Project, write_shim
+from corpus import LoadedVersion, Project, load_version, write_shim
 
 
 @pytest.fixture(scope="session")
@@ -26,3 +26,16 @@ def shim(corpus_workspace: Path) -> Callable[[Project, str], Path]:
         return directory
 
     return codebase
+
+
+@pytest.fixture(scope="session")
+def loaded(shim: Callable[[Project, str], Path]) -> Callable[[Project, str], LoadedVersion]:
+    made: dict[tuple[str, str], LoadedVersion] = {}
+
+    def load(project: Project, version: str) -> LoadedVersion:
+        key = (project.name, version)
+        if key not in made:
+            made[key] = load_version(shim(project, version))
+        return made[key]
+
+    return load

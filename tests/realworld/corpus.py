@@ -19,6 +19,13 @@ import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from dbkit.migrate import api
+from dbkit.migrate.schema.snapshot import Snapshot
+from dbkit.migrate.source.inventory import Inventory, inventory
 
 CORPUS_FILE = Path(__file__).with_name("corpus.toml")
 
@@ -209,3 +216,48 @@ def write_shim(project: Project, version: str, directory: Path) -> Path:
 
 def _alias(module: str) -> str:
     return "models_" + re.sub(r"\W+", "_", module)
+
+
+@dataclass(frozen=True)
+class LoadedVersion:
+    """What the stages need of one version, from one load of its codebase (a load runs the
+    project's imports: galaxy's take seconds)."""
+
+    codebase: Path
+    inventory: Inventory
+    snapshot: Snapshot | None
+    snapshot_error: str | None
+    #: The project's own tables, copied onto one MetaData: what Alembic's compare_metadata is given.
+    metadata: sa.MetaData
+    association_tables: frozenset[str]
+
+
+def load_version(codebase: Path) -> LoadedVersion:
+    loaded = api.load(codebase)
+    snapshot, error = None, None
+    if not loaded.errors:
+        try:
+            snapshot = api.codebase_snapshot(loaded)
+        except Exception as exc:  # reported by the snapshot stage, with the table dbkit names
+            error = f"{type(exc).__name__}: {exc}"
+    metadata = sa.MetaData()
+    for entry in loaded.hand_written.values():
+        entry.table.to_metadata(metadata)
+    return LoadedVersion(
+        codebase=codebase,
+        inventory=inventory(loaded),
+        snapshot=snapshot,
+        snapshot_error=error,
+        metadata=metadata,
+        association_tables=frozenset(_association_tables(loaded)),
+    )
+
+
+def _association_tables(loaded: Any) -> set[str]:
+    return {
+        relationship.secondary.name
+        for entry in loaded.hand_written.values()
+        for cls in entry.classes
+        for relationship in sa.inspect(cls).relationships
+        if relationship.secondary is not None
+    }

@@ -23,9 +23,11 @@ from alembic.migration import MigrationContext
 from corpus import Project, load_corpus, target_dir
 from row_generator import TableKeys, key_sets, populate
 
+from conftest import LoadedVersion
 from dbkit.migrate import api
 from dbkit.migrate.codemod.scaffold import scaffold_codebase
 from dbkit.migrate.schema.documents import dump_snapshot, load_snapshot
+from dbkit.migrate.schema.snapshot import Snapshot
 
 PROJECTS = load_corpus()
 EVOLVING = [project for project in PROJECTS if project.evolves]
@@ -36,6 +38,7 @@ by_version = pytest.mark.parametrize("project, version", VERSIONS, ids=[f"{p.nam
 by_evolving = pytest.mark.parametrize("project", EVOLVING, ids=lambda p: p.name)
 
 Shim = Callable[[Project, str], Path]
+Loaded = Callable[[Project, str], LoadedVersion]
 
 
 # -- oracles ---------------------------------------------------------------------------------------
@@ -103,23 +106,19 @@ def alembic_differences(models: sa.MetaData, url: str) -> list[Any]:
     return [entry for entry in found if not left_out_by_dbkit(entry)]
 
 
-def models_metadata(codebase: Path) -> sa.MetaData:
-    """The project's own MetaData (one; the corpus refuses projects that spread tables over several)."""
-    loaded = api.load(codebase, strict=True)
-    metadatas = {id(entry.table.metadata): entry.table.metadata for entry in loaded.hand_written.values()}
-    assert len(metadatas) == 1, f"{codebase.name}: tables on {len(metadatas)} MetaData objects"
-    return next(iter(metadatas.values()))
-
-
 def describe(changes: Any) -> str:
     return "\n".join(f"  - {change}" for change in changes)
 
 
+def snapshot_of(version: LoadedVersion) -> Snapshot:
+    assert version.snapshot is not None, f"{version.codebase.name}: {version.snapshot_error}"
+    return version.snapshot
+
+
 # -- stages on every version -------------------------------------------------------------------------
 @by_version
-def test_inventory_lists_every_table_without_problems(project: Project, version: str, shim: Shim) -> None:
-    codebase = shim(project, version)
-    found = api.inventory(codebase)
+def test_inventory_lists_every_table_without_problems(project: Project, version: str, loaded: Loaded) -> None:
+    found = loaded(project, version).inventory
     # Warnings (a table without a primary key, an index without columns) are facts of code the user
     # cannot edit; README lists them. Errors stop the migration.
     assert not found.errors, f"{project.name} {version}:\n" + "\n".join(str(p) for p in found.errors)
@@ -131,26 +130,13 @@ def test_inventory_lists_every_table_without_problems(project: Project, version:
     unnamed = {
         entry.table for entry in found.tables if not entry.hand_written or not entry.hand_written.class_name
     }
-    unnamed -= association_tables(codebase)  # named by the relationships that use them
+    unnamed -= loaded(project, version).association_tables  # named by the relationships that use them
     assert not unnamed, f"tables listed without the class or variable that defines them: {sorted(unnamed)}"
 
 
-def association_tables(codebase: Path) -> set[str]:
-    loaded = api.load(codebase)
-    return {
-        relationship.secondary.name
-        for entry in loaded.hand_written.values()
-        for cls in entry.classes
-        for relationship in sa.inspect(cls).relationships
-        if relationship.secondary is not None
-    }
-
-
 @by_version
-def test_snapshot_round_trips_through_json(
-    project: Project, version: str, shim: Shim, tmp_path: Path
-) -> None:
-    snapshot = api.snapshot_of(shim(project, version))
+def test_snapshot_round_trips_through_json(project: Project, version: str, loaded: Loaded) -> None:
+    snapshot = snapshot_of(loaded(project, version))
     again = load_snapshot(dump_snapshot(snapshot))
     assert again == snapshot
     assert not api.diff(snapshot, again).changes
@@ -210,14 +196,14 @@ def test_parity_matches_every_table_after_scaffold(project: Project, scaffolded:
 
 # -- two versions: diff, revision, and the revision on real databases -----------------------------------
 @pytest.fixture(scope="session")
-def revisions(corpus_workspace: Path, shim: Shim) -> Callable[[Project], tuple[Path, str]]:
+def revisions(corpus_workspace: Path, loaded: Loaded) -> Callable[[Project], tuple[Path, str]]:
     """``revision --from OLD NEW --allow-destructive`` for a project: the versions directory and the
     baseline's revision id (written once)."""
     made: dict[str, tuple[Path, str]] = {}
 
     def make(project: Project) -> tuple[Path, str]:
         if project.name not in made:
-            old, new = (shim(project, version) for version in project.versions[-2:])
+            old, new = (snapshot_of(loaded(project, version)) for version in project.versions[-2:])
             versions = corpus_workspace / "versions" / project.name
             written = api.revision(
                 new,
@@ -235,8 +221,8 @@ def revisions(corpus_workspace: Path, shim: Shim) -> Callable[[Project], tuple[P
 
 
 @by_evolving
-def test_diff_between_versions(project: Project, shim: Shim) -> None:
-    old, new = (shim(project, version) for version in project.versions[-2:])
+def test_diff_between_versions(project: Project, loaded: Loaded) -> None:
+    old, new = (snapshot_of(loaded(project, version)) for version in project.versions[-2:])
     result = api.diff(old, new)
     assert result.changes, f"{project.name}: the versions {project.versions[-2:]} have the same schema"
     json.dumps(result.to_json())
@@ -264,33 +250,31 @@ def _kept(before: dict[str, TableKeys], after: dict[str, TableKeys], tables: set
 @by_evolving
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_revision_upgrades_and_downgrades_real_rows(
-    project: Project, backend: str, revisions: Any, shim: Shim, request: pytest.FixtureRequest
+    project: Project, backend: str, revisions: Any, loaded: Loaded, request: pytest.FixtureRequest
 ) -> None:
     url = _url(backend, request)
-    old, new = (shim(project, version) for version in project.versions[-2:])
+    old, new = (loaded(project, version) for version in project.versions[-2:])
     versions, baseline = revisions(project)
     engine = sa.create_engine(url)
     try:
         api.upgrade(versions, url, to=baseline)
         populate(engine)
         before = key_sets(engine)
-        old_tables = set(before)
 
         api.upgrade(versions, url)
-        remaining = api.check(new, url)
+        remaining = api.check(snapshot_of(new), url)
         assert not remaining.changes, f"check after upgrade, {backend}:\n{describe(remaining.changes)}"
-        oracle = alembic_differences(models_metadata(new), url)
+        oracle = alembic_differences(new.metadata, url)
         assert not oracle, f"Alembic's compare_metadata after upgrade, {backend}:\n{describe(oracle)}"
         after = key_sets(engine)
-        kept = old_tables & set(after)
+        kept = set(before) & set(after)  # a table the new version drops loses its rows by design
         assert not _kept(before, after, kept), _kept(before, after, kept)
 
         api.downgrade(versions, url, to=baseline)
-        remaining = api.check(old, url)
+        remaining = api.check(snapshot_of(old), url)
         assert not remaining.changes, f"check after downgrade, {backend}:\n{describe(remaining.changes)}"
         back = key_sets(engine)
-        survivors = kept  # tables the new version dropped come back empty: their rows are gone by design
-        assert not _kept(before, back, survivors), _kept(before, back, survivors)
+        assert not _kept(before, back, kept), _kept(before, back, kept)
     finally:
         engine.dispose()
 
@@ -301,14 +285,10 @@ def test_corpus_has_the_variety_the_issue_asks_for() -> None:
 
 
 def test_shim_forgets_an_earlier_version_of_the_project(shim: Shim) -> None:
-    """Two versions of one project load side by side in one process, each with its own code."""
+    """Two versions of one project load one after the other in one process, each with its own code,
+    and leave none of it imported."""
     project = EVOLVING[0]
-    tables = [
-        {entry.table: entry for entry in api.inventory(shim(project, version)).tables}
-        for version in project.versions[-2:]
-    ]
     snapshots = [api.snapshot_of(shim(project, version)) for version in project.versions[-2:]]
     assert api.diff(snapshots[0], snapshots[1]).changes
-    assert all(tables)
     leftover = [name for name in sys.modules if name.partition(".")[0] in project.own_modules]
     assert not leftover, f"modules of {project.name} left in sys.modules after loading: {leftover[:5]}"

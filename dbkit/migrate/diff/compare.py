@@ -158,11 +158,33 @@ def dependency_order(names: Iterable[str], snapshot: Snapshot) -> list[str]:
     done: set[str] = set()
     while pending:
         ready = [name for name in pending if not (_references(snapshot, name) & wanted) - done - {name}]
-        chosen = ready[0] if ready else pending[0]  # a cycle: break it deterministically
+        chosen = ready[0] if ready else _breaks_a_cycle(pending, snapshot, wanted - done)
         placed.append(chosen)
         done.add(chosen)
         pending.remove(chosen)
     return placed
+
+
+def _breaks_a_cycle(pending: list[str], snapshot: Snapshot, open_names: set[str]) -> str:
+    """The first table (by name) that waits only on tables of its own cycle: the keys inside a cycle
+    are added after every table exists, but a table referencing a cycle from outside (galaxy's
+    ``credential`` → ``credentials_group``) must still come after it."""
+    for name in pending:
+        waiting = (_references(snapshot, name) & open_names) - {name}
+        if all(name in _reachable(snapshot, other, open_names) for other in waiting):
+            return name
+    return pending[0]
+
+
+def _reachable(snapshot: Snapshot, start: str, within: set[str]) -> set[str]:
+    seen: set[str] = set()
+    stack = [start]
+    while stack:
+        for referred in _references(snapshot, stack.pop()) & within:
+            if referred not in seen:
+                seen.add(referred)
+                stack.append(referred)
+    return seen
 
 
 def _references(snapshot: Snapshot, name: str) -> set[str]:

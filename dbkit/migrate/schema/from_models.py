@@ -198,11 +198,25 @@ def sql_of(clause: Any) -> str:
 def _compiled(clause: Any) -> str:
     """As DDL spells it: columns unqualified (``lifecycle_stage IN (...)``, not ``runs.lifecycle_stage``),
     which is how CREATE TABLE renders CHECK, computed and index expressions built from Column objects."""
-    return str(
-        clause.compile(
-            dialect=_string_dialect(), compile_kwargs={"literal_binds": True, "include_table": False}
-        )
-    )
+    options = {"literal_binds": True, "include_table": False}
+    try:
+        return str(clause.compile(dialect=_string_dialect(), compile_kwargs=options))
+    except sa.exc.UnsupportedCompilationError:
+        # a construct with @compiles for some dialects only (prefect's GenerateUUID): as the first
+        # database dbkit runs on spells it
+        for dialect in _fallback_dialects():
+            try:
+                return str(clause.compile(dialect=dialect, compile_kwargs=options))
+            except sa.exc.UnsupportedCompilationError:
+                continue
+        raise
+
+
+@lru_cache(maxsize=1)
+def _fallback_dialects() -> tuple[sa.Dialect, ...]:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.dialect(), sqlite.dialect()
 
 
 def _argumentless_function(clause: Any) -> tuple[Any, ...] | None:

@@ -299,6 +299,8 @@ def type_spec(sa_type: Any) -> TypeSpec:
     """
     if isinstance(sa_type, type):
         sa_type = sa_type()
+    if _chooses_per_dialect(sa_type):
+        return _per_dialect_spec(sa_type)
     variant_mapping = getattr(sa_type, "_variant_mapping", None)
     if not variant_mapping:
         return _base_type_spec(sa_type)
@@ -309,6 +311,37 @@ def type_spec(sa_type: Any) -> TypeSpec:
         if spec != base
     )
     return replace(base, variants=variants) if variants else base
+
+
+def _chooses_per_dialect(sa_type: Any) -> bool:
+    """A ``TypeDecorator`` that picks its storage type per database in ``load_dialect_impl``
+    (prefect's and many projects' GUID: UUID on PostgreSQL, CHAR(36) elsewhere)."""
+    decorator = _sa().types.TypeDecorator
+    return (
+        isinstance(sa_type, decorator)
+        and type(sa_type).load_dialect_impl is not decorator.load_dialect_impl
+        and not getattr(sa_type, "_variant_mapping", None)
+    )
+
+
+def _per_dialect_spec(sa_type: Any) -> TypeSpec:
+    """PostgreSQL's storage type, with SQLite's as a variant where it differs (as ``with_variant``)."""
+    specs = {}
+    for name, dialect in _ddl_dialects():
+        try:
+            specs[name] = type_spec(sa_type.load_dialect_impl(dialect))
+        except Exception:  # a decorator that cannot choose for this database: read through its impl
+            specs[name] = _base_type_spec(sa_type)
+    base = specs[POSTGRESQL]
+    variants = tuple((name, spec) for name, spec in sorted(specs.items()) if spec != base)
+    return replace(base, variants=variants) if variants else base
+
+
+@lru_cache(maxsize=1)
+def _ddl_dialects() -> tuple[tuple[str, Any], ...]:
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return (POSTGRESQL, postgresql.dialect()), (SQLITE, sqlite.dialect())
 
 
 def _base_type_spec(sa_type: Any) -> TypeSpec:

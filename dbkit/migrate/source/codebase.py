@@ -610,7 +610,9 @@ class _SchemaRoots:
         """Remember ``path`` for a Table or MetaData, and for those a class defined here holds."""
         if isinstance(value, (sa.Table, sa.MetaData)):
             self._paths.setdefault(id(value), []).append((file, path))
-        elif isinstance(value, type) and depth < 2 and getattr(value, "__module__", None) == module_name:
+        elif isinstance(value, type) and depth < 2 and (depth == 0 or value.__module__ == module_name):
+            # a class defined here, or imported here from where the tables live (``from buildbot.db.model
+            # import Model``: its Core tables are ``DB_Buildbot.Model.builds``)
             for attribute, held in list(vars(value).items()):
                 if not attribute.startswith("__"):  # a mapped class's ``__table__`` is named by its class
                     self._record_paths(held, f"{path}.{attribute}", file, module_name, depth + 1)
