@@ -628,6 +628,127 @@ def test_revision_edited_by_hand_is_a_warning_and_its_snapshots_stay_honest(
     assert baseline.read_text() == edited  # dbkit never rewrites the edited file or its recorded snapshots
 
 
+# -- dialect keyword arguments of indexes and constraints ---------------------------------------------------
+DIALECT_OPTIONS = HOSTILE / "index_dialect_options"
+
+
+def _dialect_options_of(snapshot: object, index: str) -> dict:
+    table = next(t for t in snapshot.tables if t.name == "documents")  # type: ignore[attr-defined]
+    return next(dict(i.dialect_options) for i in table.indexes if i.name == index)
+
+
+def test_index_dialect_options_survive_snapshot_scaffold_revision_upgrade_and_check(
+    database_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import shutil
+
+    from dbkit.migrate.schema.documents import dump_snapshot, load_snapshot
+
+    snapshot = api.snapshot_of(DIALECT_OPTIONS)
+    assert load_snapshot(dump_snapshot(snapshot)) == snapshot  # the options survive JSON
+    indexes = {i["name"]: i for i in json.loads(dump_snapshot(snapshot))["tables"][0]["indexes"]}
+    assert indexes["ix_documents_title_body"]["dialect_options"] == {
+        "mssql_clustered": False,
+        "mysql_length": {"body": 64, "title": 64},
+    }
+    assert indexes["ix_documents_archived_at"]["dialect_options"] == {
+        "postgresql_using": "brin",
+        "postgresql_with": {"pages_per_range": "32"},
+    }
+    assert indexes["ix_documents_live_title"]["dialect_options"] == {
+        "postgresql_include": ["status"],
+        "postgresql_where": "archived_at is null",
+        "sqlite_where": "archived_at is null",
+    }
+    assert indexes["ix_documents_body_prefix"]["dialect_options"] == {
+        "mysql_prefix": "FULLTEXT",
+        "postgresql_ops": {"body": "varchar_pattern_ops"},
+    }
+    table = json.loads(dump_snapshot(snapshot))["tables"][0]
+    assert table["primary_key"]["dialect_options"] == {"sqlite_on_conflict": "IGNORE"}
+    assert table["unique_constraints"][0]["dialect_options"] == {"sqlite_on_conflict": "IGNORE"}
+    # Two model snapshots differing only in a MySQL option differ; no database compares it.
+    changed = load_snapshot(dump_snapshot(snapshot).replace('"FULLTEXT"', '"SPATIAL"'))
+    assert [c.op for c in api.diff(snapshot, changed).changes] == ["drop_index", "add_index"]
+
+    # scaffold: the BLL model says the same options, and parity finds no difference
+    codebase = tmp_path / "codebase"
+    shutil.copytree(DIALECT_OPTIONS, codebase)
+    code, _, err = run(capsys, "scaffold", codebase, "--out", codebase)
+    assert code == 0, err
+    bll = (codebase / "BLL_Documents.py").read_text()
+    for keyword in (
+        "mysql_length=",
+        "mysql_prefix=",
+        "postgresql_using=",
+        "postgresql_ops=",
+        "mssql_clustered=",
+    ):
+        assert keyword in bll, bll
+    assert "postgresql_where=sa.text(" in bll and "sqlite_where=sa.text(" in bll, bll
+    code, out, _ = run(capsys, "parity", codebase)
+    assert code == 0, out
+    assert not api.parity(codebase).has_schema_differences
+
+    # a revision from nothing creates them; upgrade; check is clean
+    versions = tmp_path / "versions"
+    assert run(capsys, "revision", DIALECT_OPTIONS, "--versions", versions, "-m", "first")[0] == 0
+    written = next(versions.glob("*_first.py")).read_text()
+    for rendered in (
+        "postgresql_using='brin'",
+        "postgresql_with={'pages_per_range': '32'}",
+        "postgresql_ops={'body': 'varchar_pattern_ops'}",
+        "postgresql_where=sa.text('archived_at is null')",
+        "sqlite_where=sa.text('archived_at is null')",
+        "postgresql_include=['status']",
+        "mysql_length={'body': 64, 'title': 64}",
+        "mysql_prefix='FULLTEXT'",
+        "mssql_clustered=False",
+    ):
+        assert rendered in written, written
+    assert "sa.PrimaryKeyConstraint('id', name=op.f('pk_documents'), sqlite_on_conflict='IGNORE')" in written
+    assert "sa.UniqueConstraint('title', 'status', name=op.f('uq_documents_title_status'), " in written
+    assert written.count("sqlite_on_conflict='IGNORE'") == 2, written
+    code, _, err = run(capsys, "upgrade", "--versions", versions, "--url", database_url)
+    assert code == 0, err
+    assert run(capsys, "check", DIALECT_OPTIONS, "--url", database_url)[:2] == (
+        0,
+        "database matches the models\n",
+    )
+    assert run(capsys, "check", codebase, "--url", database_url)[0] == 0
+    reflected = api.snapshot_of(database_url)
+    if reflected.dialect == "postgresql":
+        assert _dialect_options_of(reflected, "ix_documents_archived_at") == {
+            "postgresql_using": '"brin"',
+            "postgresql_with": '{"pages_per_range": "32"}',
+        }
+        assert _dialect_options_of(reflected, "ix_documents_body_prefix") == {
+            "postgresql_ops": '{"body": "varchar_pattern_ops"}'
+        }
+    assert "where" in "".join(_dialect_options_of(reflected, "ix_documents_live_title"))
+    assert run(capsys, "verify", "--versions", versions)[0] == 0
+
+    # a second version narrows the partial index: a diff, and a revision that applies
+    v2 = tmp_path / "v2"
+    shutil.copytree(DIALECT_OPTIONS, v2)
+    model = v2 / "DB_Documents.py"
+    model.write_text(model.read_text().replace("archived_at IS NULL", "status = 'published'"))
+    code, out, _ = run(capsys, "check", v2, "--url", database_url)
+    assert code == 1 and "drop_index" in out and "add_index" in out and "documents(title)" in out, out
+    changes = api.diff(database_url, v2).changes
+    assert [(c.op, c.definition.name) for c in changes] == [
+        ("drop_index", "ix_documents_live_title"),
+        ("add_index", "ix_documents_live_title"),
+    ]
+    assert run(capsys, "revision", v2, "--versions", versions, "-m", "second")[0] == 0
+    assert "status = 'published'" in next(versions.glob("*_second.py")).read_text()
+    assert run(capsys, "upgrade", "--versions", versions, "--url", database_url)[0] == 0
+    assert run(capsys, "check", v2, "--url", database_url)[:2] == (0, "database matches the models\n")
+    assert run(capsys, "downgrade", "--versions", versions, "--url", database_url, "--to", "-1")[0] == 0
+    assert run(capsys, "check", DIALECT_OPTIONS, "--url", database_url)[0] == 0
+    assert run(capsys, "downgrade", "--versions", versions, "--url", database_url, "--to", "base")[0] == 0
+
+
 # -- column types no constructor call rebuilds: scaffold never writes a module that cannot import ------
 UNREBUILDABLE_TYPES = HOSTILE / "unrebuildable_column_types"
 

@@ -17,10 +17,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from alembic.autogenerate.api import AutogenContext
-from alembic.autogenerate.render import _render_cmd_body  # the body renderer render_python_code uses
+from alembic.autogenerate.render import (
+    _render_cmd_body,  # the body renderer render_python_code uses
+    _render_dialect_kwargs_items,
+    _render_gen_name,
+)
 from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
 from alembic.util import rev_id
@@ -72,7 +76,7 @@ def render_body(container: ops.OpContainer) -> tuple[str, set[str]]:
             "sqlalchemy_module_prefix": "sa.",
             "alembic_module_prefix": "op.",
             "render_as_batch": True,
-            "render_item": None,
+            "render_item": _render_item,
             "user_module_prefix": None,
         },
     )
@@ -83,6 +87,17 @@ def render_body(container: ops.OpContainer) -> tuple[str, set[str]]:
         indented = "\n".join(f"    {line}" if line else line for line in body.splitlines())
         body = f"with dbkit_ops.sqlite_foreign_keys_suspended(op):\n{indented}"
     return body, set(context.imports)
+
+
+def _render_item(kind: str, item: Any, context: AutogenContext) -> str | bool:
+    """A primary key with dialect options (``sqlite_on_conflict``): Alembic's renderer leaves them out."""
+    if kind != "primary_key" or not item.columns or not item.dialect_kwargs:
+        return False  # Alembic's own rendering
+    args = [repr(column.name) for column in item.columns]
+    if item.name:
+        args.append(f"name={_render_gen_name(context, item.name)!r}")
+    args.extend(_render_dialect_kwargs_items(context, item.dialect_kwargs))
+    return f"sa.PrimaryKeyConstraint({', '.join(args)})"
 
 
 def _needs_foreign_key_guard(container: ops.OpContainer) -> bool:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from dbkit.errors import working_on
 from dbkit.manager import normalize_url
-from dbkit.migrate.schema.from_models import assemble_table, referential_action
+from dbkit.migrate.schema.from_models import assemble_table, options_of, referential_action
 from dbkit.migrate.schema.snapshot import (
     IGNORED_TABLES,
     SQLITE,
@@ -93,10 +93,18 @@ class _MultiReflection:
             return assemble_table(
                 name=name,
                 columns=columns,
-                primary_key=PrimaryKeySnapshot(pk.get("name"), pk_columns) if pk_columns else None,
+                primary_key=PrimaryKeySnapshot(
+                    pk.get("name"), pk_columns, options_of(pk.get("dialect_options") or {})
+                )
+                if pk_columns
+                else None,
                 foreign_keys=[_reflected_fk(info) for info in self.fks.get(name, ())],
                 uniques=[
-                    UniqueSnapshot(info.get("name"), tuple(info["column_names"]))
+                    UniqueSnapshot(
+                        info.get("name"),
+                        tuple(info["column_names"]),
+                        options_of(info.get("dialect_options") or {}),
+                    )
                     for info in self.uniques.get(name, ())
                 ],
                 checks=[
@@ -181,4 +189,10 @@ def _reflected_index(info: Mapping[str, Any]) -> IndexSnapshot:
         for column, expression in zip(info["column_names"], expressions, strict=True)
     ]
     has_expression = any(column is None for column in info["column_names"])
-    return IndexSnapshot(info.get("name"), tuple(parts), bool(info.get("unique")), has_expression)
+    return IndexSnapshot(
+        info.get("name"),
+        tuple(parts),
+        bool(info.get("unique")),
+        has_expression,
+        options_of(info.get("dialect_options") or {}),
+    )

@@ -24,6 +24,7 @@ from dbkit.migrate.schema.snapshot import (
     Snapshot,
     TableSnapshot,
     UniqueSnapshot,
+    dialect_options,
     interned_column,
     normalize_server_default,
     normalize_sql,
@@ -89,7 +90,11 @@ def _table_from_sqlalchemy(table: sa.Table, notes: Any, model: str | None) -> Ta
                 foreign_keys.append(_foreign_key_from_sqlalchemy(constraint))
             elif isinstance(constraint, sa.UniqueConstraint):
                 uniques.append(
-                    UniqueSnapshot(_name(constraint.name), tuple([c.name for c in constraint.columns]))
+                    UniqueSnapshot(
+                        _name(constraint.name),
+                        tuple([c.name for c in constraint.columns]),
+                        options_of(constraint.dialect_kwargs),
+                    )
                 )
             elif isinstance(constraint, sa.CheckConstraint) and not _is_type_check(constraint):
                 checks.append(
@@ -99,7 +104,9 @@ def _table_from_sqlalchemy(table: sa.Table, notes: Any, model: str | None) -> Ta
         return assemble_table(
             name=table.name,
             columns=columns,
-            primary_key=PrimaryKeySnapshot(_name(pk.name), tuple([c.name for c in pk.columns]))
+            primary_key=PrimaryKeySnapshot(
+                _name(pk.name), tuple([c.name for c in pk.columns]), options_of(pk.dialect_kwargs)
+            )
             if pk.columns
             else None,
             foreign_keys=foreign_keys,
@@ -257,7 +264,29 @@ def _index_from_sqlalchemy(index: sa.Index) -> IndexSnapshot:
         else:
             has_expression = True
             parts.append(normalize_sql(sql_of(expression)) or "")
-    return IndexSnapshot(_name(index.name), tuple(parts), bool(index.unique), has_expression)
+    return IndexSnapshot(
+        _name(index.name), tuple(parts), bool(index.unique), has_expression, options_of(index.dialect_kwargs)
+    )
+
+
+def options_of(kwargs: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """Dialect keyword arguments (a model's ``dialect_kwargs``, a reflected ``dialect_options``) as
+    snapshot data: columns by name, SQL as text, containers item by item (see ``dialect_options``)."""
+    return dialect_options({key: _option_value(value) for key, value in kwargs.items()}) if kwargs else ()
+
+
+def _option_value(value: Any) -> Any:
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, sa.Column):
+        return value.name
+    if isinstance(value, sa.sql.ClauseElement):
+        return sql_of(value)
+    if isinstance(value, list | tuple):
+        return [_option_value(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(_option_value(key)): _option_value(item) for key, item in value.items()}
+    return str(value)
 
 
 def _native_enums(tables: Iterable[TableSnapshot]) -> tuple[EnumSnapshot, ...]:

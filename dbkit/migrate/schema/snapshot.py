@@ -19,6 +19,7 @@ so the ambiguity never shows up as a difference.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, fields, replace
@@ -45,6 +46,22 @@ SQLITE_UUID_CHAR_LENGTH = 32
 
 #: Tables that belong to the migration tool, not to the application.
 IGNORED_TABLES = frozenset({"alembic_version"})
+
+#: Dialect keyword arguments of indexes and constraints each database gives back when reflected:
+#: the only ones a comparison with that database looks at (:meth:`Snapshot.as_stored_by`).
+REFLECTED_DIALECT_OPTIONS: dict[str, frozenset[str]] = {
+    "postgresql": frozenset(
+        {
+            "postgresql_using",
+            "postgresql_where",
+            "postgresql_include",
+            "postgresql_with",
+            "postgresql_ops",
+            "postgresql_nulls_not_distinct",
+        }
+    ),
+    "sqlite": frozenset({"sqlite_where"}),
+}
 
 
 # -- types ---------------------------------------------------------------------------------------
@@ -467,6 +484,56 @@ def _shortest_number(text: str) -> str:
     return format(Decimal(text).normalize(), "f")
 
 
+# -- dialect keyword arguments ------------------------------------------------------------------------
+#: ``dialect_options`` of an index or constraint: ``(keyword, canonical JSON text of its value)``
+#: pairs sorted by keyword, so the owner stays frozen and hashable whatever the value is.
+DialectOptions = tuple[tuple[str, str], ...]
+_NO_OPTION = object()
+
+
+def dialect_options(options: Mapping[str, Any]) -> DialectOptions:
+    """Dialect keyword arguments (``postgresql_using="gin"``...) as snapshot data, by meaning.
+
+    Values must be JSON-safe already (the sources turn columns into names and SQL into text). SQL
+    (``*_where``) is normalised with :func:`normalize_sql`; a keyword at its default (``None``,
+    ``postgresql_using="btree"``, an empty ``postgresql_include``, ``postgresql_nulls_not_distinct=False``)
+    is left out, so a model that spells the default equals a database that reflects nothing.
+    """
+    found = []
+    for key, value in options.items():
+        canonical = _canonical_option(key, value)
+        if canonical is not _NO_OPTION:
+            found.append((key, json.dumps(canonical, sort_keys=True, default=str)))
+    return tuple(sorted(found))
+
+
+def _canonical_option(key: str, value: Any) -> Any:
+    if value is None or (isinstance(value, list | tuple | dict) and not value):
+        return _NO_OPTION
+    if key.endswith("_where"):
+        return normalize_sql(str(value))
+    if key == "postgresql_using":
+        return _NO_OPTION if str(value).lower() == "btree" else str(value).lower()
+    if key == "postgresql_nulls_not_distinct":
+        return True if value else _NO_OPTION
+    if key == "postgresql_with":  # PostgreSQL reflects storage parameters as text
+        return {str(k): str(v).lower() if isinstance(v, bool) else str(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def option_values(options: DialectOptions) -> dict[str, Any]:
+    """``dialect_options`` back to keyword arguments (JSON values; SQL still text)."""
+    return {key: json.loads(text) for key, text in options}
+
+
+def options_of_dialect(options: DialectOptions, dialect: str) -> DialectOptions:
+    """The options ``dialect`` reflects (see :data:`REFLECTED_DIALECT_OPTIONS`); none of another dialect."""
+    kept = REFLECTED_DIALECT_OPTIONS.get(dialect, frozenset())
+    return tuple(item for item in options if item[0] in kept)
+
+
 def _fills_dict_directly(cls: type) -> type:
     """Give a frozen dataclass an ``__init__`` that fills the instance ``__dict__`` in place.
 
@@ -569,8 +636,15 @@ _interned_column = lru_cache(maxsize=16384)(ColumnSnapshot)
 @_fills_dict_directly
 @dataclass(frozen=True)
 class PrimaryKeySnapshot:
+    """``dialect_options``: see :func:`dialect_options` (``sqlite_on_conflict``...)."""
+
     name: str | None
     columns: tuple[str, ...]
+    dialect_options: DialectOptions = ()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PrimaryKeySnapshot:
+        return _tupled(cls, data)  # type: ignore[no-any-return]
 
 
 @_fills_dict_directly
@@ -593,8 +667,15 @@ class ForeignKeySnapshot:
 @_fills_dict_directly
 @dataclass(frozen=True)
 class UniqueSnapshot:
+    """``dialect_options``: see :func:`dialect_options` (``postgresql_nulls_not_distinct``...)."""
+
     name: str | None
     columns: tuple[str, ...]
+    dialect_options: DialectOptions = ()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> UniqueSnapshot:
+        return _tupled(cls, data)  # type: ignore[no-any-return]
 
     @property
     def match_key(self) -> tuple[Any, ...]:
@@ -613,12 +694,20 @@ class CheckSnapshot:
 @_fills_dict_directly
 @dataclass(frozen=True)
 class IndexSnapshot:
-    """An index; an expression part of ``columns`` is its normalised SQL (``expressions`` marks it)."""
+    """An index; an expression part of ``columns`` is its normalised SQL (``expressions`` marks it).
+
+    ``dialect_options``: its dialect keyword arguments (``postgresql_using``, ``postgresql_where``,
+    ``mysql_length``...; see :func:`dialect_options`), written to JSON only when there are some."""
 
     name: str | None
     columns: tuple[str, ...]
     unique: bool = False
     expressions: bool = False
+    dialect_options: DialectOptions = ()
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> IndexSnapshot:
+        return _tupled(cls, data)  # type: ignore[no-any-return]
 
     @property
     def match_key(self) -> tuple[Any, ...]:
@@ -687,7 +776,7 @@ class TableSnapshot:
         return cls(
             name=data["name"],
             columns=tuple(ColumnSnapshot.from_dict(item) for item in data["columns"]),
-            primary_key=PrimaryKeySnapshot(pk["name"], tuple(pk["columns"])) if pk else None,
+            primary_key=_tupled(PrimaryKeySnapshot, pk) if pk else None,
             foreign_keys=tuple(_tupled(ForeignKeySnapshot, item) for item in data.get("foreign_keys", ())),
             unique_constraints=tuple(
                 _tupled(UniqueSnapshot, item) for item in data.get("unique_constraints", ())
@@ -778,6 +867,9 @@ class Snapshot:
 
         Every database: a column's type is its ``with_variant`` type for that database, if any;
         a non-native enum is a ``VARCHAR`` of the enum's length.
+        Dialect options of indexes and constraints are only those ``dialect`` reflects
+        (:data:`REFLECTED_DIALECT_OPTIONS`): ``mysql_length`` or ``postgresql_concurrently`` are no
+        difference against PostgreSQL, ``postgresql_where`` none against SQLite.
         SQLite additionally keeps no comments, no native enums, no float precision, no time
         zones, no identity generators; stores ``Interval`` as ``DATETIME`` and ``Uuid`` as
         ``CHAR(32)`` (read back as ``uuid``); numbers every sole ``INTEGER`` primary key; and
@@ -801,6 +893,7 @@ def _table_as_stored(table: TableSnapshot, dialect: str) -> TableSnapshot:
     sqlite = dialect == SQLITE
     pk_columns = table.primary_key.columns if table.primary_key else ()
     columns = tuple(_column_as_stored(column, dialect, pk_columns) for column in table.columns)
+    table = _options_as_stored(table, dialect)
     if not sqlite:
         # CREATE TABLE on PostgreSQL drops a UNIQUE that repeats the primary key (it would be the
         # same index twice); mlflow's registered_models(name) is one such model.
@@ -811,6 +904,24 @@ def _table_as_stored(table: TableSnapshot, dialect: str) -> TableSnapshot:
         columns=columns,
         comment=None,
         indexes=tuple(index for index in table.indexes if not index.expressions),
+    )
+
+
+def _options_as_stored(table: TableSnapshot, dialect: str) -> TableSnapshot:
+    """Only the dialect options ``dialect`` reflects, on the primary key, unique constraints and indexes."""
+
+    def kept(item: Any) -> Any:
+        options = options_of_dialect(item.dialect_options, dialect)
+        return item if options == item.dialect_options else replace(item, dialect_options=options)
+
+    pk, uniques, indexes = table.primary_key, table.unique_constraints, table.indexes
+    if not any(item.dialect_options for item in (pk, *uniques, *indexes) if item is not None):
+        return table
+    return replace(
+        table,
+        primary_key=kept(pk) if pk is not None else None,
+        unique_constraints=tuple(kept(u) for u in uniques),
+        indexes=tuple(kept(i) for i in indexes),
     )
 
 
@@ -846,23 +957,43 @@ def _type_as_stored(spec: TypeSpec, sqlite: bool) -> TypeSpec:
 
 
 def as_plain_dict(item: Any) -> Any:
-    """A snapshot dataclass (constraint, index, identity...) as a JSON-ready dict; ``None`` stays."""
+    """A snapshot dataclass (constraint, index, identity...) as a JSON-ready dict; ``None`` stays.
+    ``dialect_options`` is a dict of keyword → value, written only when there are some."""
     if item is None:
         return None
-    return {f.name: list(v) if isinstance(v := getattr(item, f.name), tuple) else v for f in fields(item)}
+    data = {}
+    for f in fields(item):
+        value = getattr(item, f.name)
+        if f.name == "dialect_options":
+            if value:
+                data[f.name] = option_values(value)
+        else:
+            data[f.name] = list(value) if isinstance(value, tuple) else value
+    return data
 
 
 def _tupled(cls: type, data: Mapping[str, Any]) -> Any:
-    return cls(**{key: tuple(value) if isinstance(value, list) else value for key, value in data.items()})
+    return cls(
+        **{
+            key: dialect_options(value)
+            if key == "dialect_options"
+            else tuple(value)
+            if isinstance(value, list)
+            else value
+            for key, value in data.items()
+        }
+    )
 
 
 __all__ = [
     "FORMAT_VERSION",
     "IGNORED_TABLES",
+    "REFLECTED_DIALECT_OPTIONS",
     "TYPE_KINDS",
     "CheckSnapshot",
     "ColumnSnapshot",
     "ComputedSnapshot",
+    "DialectOptions",
     "EnumSnapshot",
     "ForeignKeySnapshot",
     "IdentitySnapshot",
@@ -874,7 +1005,10 @@ __all__ = [
     "TypeSpec",
     "UniqueSnapshot",
     "as_plain_dict",
+    "dialect_options",
     "normalize_server_default",
     "normalize_sql",
+    "option_values",
+    "options_of_dialect",
     "type_spec",
 ]

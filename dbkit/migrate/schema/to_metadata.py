@@ -9,7 +9,7 @@ from sqlalchemy.sql.elements import conv
 
 from dbkit.errors import working_on
 from dbkit.migrate.schema.documents import load_snapshot
-from dbkit.migrate.schema.snapshot import Snapshot
+from dbkit.migrate.schema.snapshot import Snapshot, option_values
 
 
 def metadata_from_snapshot(snapshot: Any) -> sa.MetaData:
@@ -38,7 +38,10 @@ def _table_from_snapshot(table: Any, metadata: sa.MetaData) -> sa.Table:
 
     items: list[Any] = [_column_from_snapshot(column) for column in table.columns]
     if table.primary_key:
-        items.append(sa.PrimaryKeyConstraint(*table.primary_key.columns, name=_conv(table.primary_key.name)))
+        pk = table.primary_key
+        items.append(
+            sa.PrimaryKeyConstraint(*pk.columns, name=_conv(pk.name), **_options(pk.dialect_options))
+        )
     for fk in table.foreign_keys:
         items.append(
             sa.ForeignKeyConstraint(
@@ -49,7 +52,10 @@ def _table_from_snapshot(table: Any, metadata: sa.MetaData) -> sa.Table:
                 onupdate=fk.onupdate,
             )
         )
-    items.extend(sa.UniqueConstraint(*u.columns, name=_conv(u.name)) for u in table.unique_constraints)
+    items.extend(
+        sa.UniqueConstraint(*u.columns, name=_conv(u.name), **_options(u.dialect_options))
+        for u in table.unique_constraints
+    )
     items.extend(sa.CheckConstraint(c.sqltext, name=_conv(c.name)) for c in table.check_constraints)
     built = sa.Table(table.name, metadata, *items, comment=table.comment)
     for index in table.indexes:
@@ -57,7 +63,7 @@ def _table_from_snapshot(table: Any, metadata: sa.MetaData) -> sa.Table:
             sa.text(part) if index.expressions and part not in built.c else built.c[part]
             for part in index.columns
         ]
-        sa.Index(_conv(index.name), *parts, unique=index.unique)
+        sa.Index(_conv(index.name), *parts, unique=index.unique, **_options(index.dialect_options))
     return built
 
 
@@ -91,6 +97,15 @@ def _autoincrement(column: Any) -> bool | str:
     if not column.primary_key or column.identity is not None or column.computed is not None:
         return "auto"
     return bool(column.autoincrement)
+
+
+def _options(options: Any) -> dict[str, Any]:
+    """Recorded dialect keyword arguments back as keywords; SQL (``*_where``) as ``sa.text``, so a
+    revision renders ``postgresql_where=sa.text('...')``."""
+    return {
+        key: sa.text(value) if key.endswith("_where") and isinstance(value, str) else value
+        for key, value in option_values(options).items()
+    }
 
 
 def _conv(name: str | None) -> Any:

@@ -5,6 +5,17 @@ one side left to the database is not a change. A pair that matches but differs i
 (``ondelete``, ``unique``...) is dropped and re-added. :func:`name_alignments` renames what
 differs by name alone, after a table or column rename left derived names behind.
 
+Dialect keyword arguments (``dialect_options``: ``postgresql_using``, ``postgresql_where``,
+``mysql_length``, ``sqlite_on_conflict``...) are options like any other: an index or constraint
+whose options differ is dropped and re-added (a primary key is altered). Which options count
+depends on the sides, decided once in :meth:`Snapshot.as_stored_by`, which the diff projects
+both sides through for every database among them: against a PostgreSQL database only the
+``postgresql_*`` options PostgreSQL reflects (using, where, include, with, ops,
+nulls_not_distinct), against SQLite only ``sqlite_where``; ``mysql_*``/``mssql_*`` options (and
+``postgresql_concurrently``, which no catalog records) never differ from a database's, and no
+option compares between two databases of different kinds. Between two snapshots of models
+(no database on either side) every option counts, whatever its dialect.
+
 An index with no columns (``sa.Index("ix_x")`` in code nobody can edit) is never compared: no
 database can hold one, so a revision leaves it out (with a comment saying so) and a database
 never has it; comparing it would report it missing forever. Inventory and parity warn about it.
