@@ -781,3 +781,60 @@ def test_unrebuildable_column_types_leave_one_table_hand_written_and_scaffold_th
         "embeddings": "hand_written_only",
         "highlights": "match",
     }
+
+
+# -- enums stored as VARCHAR(n) gain a longer member --------------------------------------------------------
+ENUM_V1, ENUM_V2 = HOSTILE / "enum_gains_a_longer_member", HOSTILE / "enum_gains_a_longer_member_v2"
+#: The longer members v2 adds: a plain list, a Python enum stored by name, one stored by value
+#: (values_callable), and a native enum on PostgreSQL (a VARCHAR on SQLite).
+LONGER_MEMBERS = {
+    "status": "cancelled_by_operator",
+    "kind": "DEPLOY_TO_PRODUCTION",
+    "phase": "waiting for approval",
+    "priority": "critical",
+}
+
+
+def test_enum_stored_as_varchar_widens_for_a_longer_member_and_narrows_only_without_it(
+    database_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    versions = tmp_path / "versions"
+    assert run(capsys, "revision", ENUM_V1, "--versions", versions, "-m", "first")[0] == 0
+    assert run(capsys, "upgrade", "--versions", versions, "--url", database_url)[0] == 0
+    assert run(capsys, "revision", ENUM_V2, "--versions", versions, "-m", "second")[0] == 0
+    assert "op.add_enum_value('job_priority', 'critical'" in next(versions.glob("*_second.py")).read_text()
+    code, _, err = run(capsys, "upgrade", "--versions", versions, "--url", database_url)
+    assert code == 0, err
+    # SQLite: the native enum `priority` is a VARCHAR(4) there; it was not widened and check said alter_column
+    assert run(capsys, "check", ENUM_V2, "--url", database_url)[:2] == (0, "database matches the models\n")
+    engine = sa.create_engine(workflow_url(database_url))
+    columns = ", ".join(LONGER_MEMBERS)
+    try:
+        lengths = {
+            c["name"]: getattr(c["type"], "length", None) for c in sa.inspect(engine).get_columns("jobs")
+        }
+        assert lengths["status"] == 21 and lengths["kind"] == 20 and lengths["phase"] == 20
+        if engine.dialect.name == "sqlite":
+            assert lengths["priority"] == len("critical")
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(f"INSERT INTO jobs (id, {columns}) VALUES (1, :status, :kind, :phase, :priority)"),
+                LONGER_MEMBERS,
+            )
+            row = connection.execute(sa.text(f"SELECT {columns} FROM jobs")).one()
+            assert tuple(row) == tuple(LONGER_MEMBERS.values())
+        # Downgrading narrows the enums: refused while a row holds a member that goes away, whole.
+        code, _, err = run(capsys, "downgrade", "--versions", versions, "--url", database_url, "--to", "-1")
+        assert code == 2 and "Traceback" not in err, err
+        assert run(capsys, "check", ENUM_V2, "--url", database_url)[0] == 0  # nothing half-applied
+        with engine.begin() as connection:
+            connection.execute(sa.text("DELETE FROM jobs"))
+            connection.execute(
+                sa.text(f"INSERT INTO jobs (id, {columns}) VALUES (2, 'done', 'BUILD', 'queued', 'high')")
+            )
+    finally:
+        engine.dispose()
+    code, _, err = run(capsys, "downgrade", "--versions", versions, "--url", database_url, "--to", "-1")
+    assert code == 0, err
+    assert run(capsys, "check", ENUM_V1, "--url", database_url)[:2] == (0, "database matches the models\n")
+    assert run(capsys, "verify", "--versions", versions)[0] == 0

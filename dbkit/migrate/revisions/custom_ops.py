@@ -296,6 +296,7 @@ class _EnumValueOp(ops.MigrateOperation):
         values: Sequence[str],
         columns: Sequence[tuple[str, str]] = (),
         schema: str | None = None,
+        length: int | None = None,
     ) -> None:
         if value not in values:
             raise ValueError(f"Enum {enum_name!r}: member {value!r} must be in values {list(values)!r}.")
@@ -304,32 +305,41 @@ class _EnumValueOp(ops.MigrateOperation):
         self.values = list(values)
         self.columns = [tuple(column) for column in columns]
         self.schema = schema
+        #: An explicit ``Enum(length=...)`` longer than every member: the columns never get shorter.
+        self.length = length
 
     def _arguments(self) -> str:
         schema = f", schema={self.schema!r}" if self.schema else ""
+        length = f", length={self.length!r}" if self.length else ""
         columns = [list(column) for column in self.columns]
-        return f"{self.enum_name!r}, {self.value!r}, values={self.values!r}, columns={columns!r}{schema}"
+        return (
+            f"{self.enum_name!r}, {self.value!r}, values={self.values!r}, columns={columns!r}{schema}{length}"
+        )
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {"values": self.values, "columns": self.columns, "schema": self.schema, "length": self.length}
 
 
 @Operations.register_operation("add_enum_value")
 class AddEnumValueOp(_EnumValueOp):
-    """``ALTER TYPE ... ADD VALUE`` at the member's position (PostgreSQL only; a no-op elsewhere)."""
+    """``ALTER TYPE ... ADD VALUE`` at the member's position on PostgreSQL. Elsewhere the enum is a
+    ``VARCHAR`` sized to its longest member: each column is widened to fit the new one."""
 
     @classmethod
     def add_enum_value(cls, operations: Operations, enum_name: str, value: str, **kw: Any) -> None:
         operations.invoke(cls(enum_name, value, **kw))
 
     def reverse(self) -> DropEnumValueOp:
-        return DropEnumValueOp(
-            self.enum_name, self.value, values=self.values, columns=self.columns, schema=self.schema
-        )
+        return DropEnumValueOp(self.enum_name, self.value, **self._kwargs())
 
 
 @Operations.register_operation("drop_enum_value")
 class DropEnumValueOp(_EnumValueOp):
-    """Re-create the type without the member and re-type its columns (PostgreSQL only).
+    """Re-create the type without the member and re-type its columns (PostgreSQL); elsewhere, resize
+    each column's ``VARCHAR`` to the longest remaining member.
 
-    Rows still holding the member make the cast fail, so the upgrade stops instead of losing them.
+    Rows still holding the member make the cast fail, so the upgrade stops instead of losing them;
+    where no type checks them (SQLite), dbkit counts those rows first and stops the same way.
     """
 
     @classmethod
@@ -337,9 +347,7 @@ class DropEnumValueOp(_EnumValueOp):
         operations.invoke(cls(enum_name, value, **kw))
 
     def reverse(self) -> AddEnumValueOp:
-        return AddEnumValueOp(
-            self.enum_name, self.value, values=self.values, columns=self.columns, schema=self.schema
-        )
+        return AddEnumValueOp(self.enum_name, self.value, **self._kwargs())
 
 
 def _native_enums(operations: Operations) -> bool:
@@ -358,6 +366,7 @@ def _qualified(operations: Operations, name: str, schema: str | None) -> str:
 @Operations.implementation_for(AddEnumValueOp)
 def _add_enum_value(operations: Operations, operation: AddEnumValueOp) -> None:
     if not _native_enums(operations):
+        _resize_enum_columns(operations, operation, operation.values)
         return
     position = operation.values.index(operation.value)
     if position + 1 < len(operation.values):
@@ -377,6 +386,8 @@ def _add_enum_value(operations: Operations, operation: AddEnumValueOp) -> None:
 @Operations.implementation_for(DropEnumValueOp)
 def _drop_enum_value(operations: Operations, operation: DropEnumValueOp) -> None:
     if not _native_enums(operations):
+        _refuse_rows_holding(operations, operation)
+        _resize_enum_columns(operations, operation, [v for v in operation.values if v != operation.value])
         return
     preparer = operations.get_context().dialect.identifier_preparer
     remaining = [value for value in operation.values if value != operation.value]
@@ -405,6 +416,39 @@ def _drop_enum_value(operations: Operations, operation: DropEnumValueOp) -> None
                 f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT {_sql_literal(default)}::{enum_type}"
             )
     operations.execute(f"DROP TYPE {retired_type}")
+
+
+def _resize_enum_columns(operations: Operations, operation: _EnumValueOp, values: Sequence[str]) -> None:
+    """Where the enum is a ``VARCHAR(longest member)``: each column re-typed to the members it holds now
+    (never shorter than an explicit ``length``), one batch per table (SQLite rebuilds the table)."""
+    length = max([len(value) for value in values] + [operation.length or 0]) or None
+    by_table: dict[str, list[str]] = {}
+    for table, column in operation.columns:
+        by_table.setdefault(table, []).append(column)
+    for table, columns in by_table.items():
+        with operations.batch_alter_table(table, schema=operation.schema) as batch:
+            for column in columns:
+                batch.alter_column(column, type_=sa.String(length))
+
+
+def _refuse_rows_holding(operations: Operations, operation: DropEnumValueOp) -> None:
+    """Stop before a member no database type checks is dropped while rows still hold it."""
+    preparer = operations.get_context().dialect.identifier_preparer
+    for table, column in operation.columns:
+        quoted = _qualified(operations, table, operation.schema)
+        count = (
+            operations.get_bind()
+            .execute(
+                sa.text(f"SELECT count(*) FROM {quoted} WHERE {preparer.quote(column)} = :value"),
+                {"value": operation.value},
+            )
+            .scalar()
+        )
+        if count:
+            raise MigrationRuntimeError(
+                f"{table}.{column}: {count} row(s) still hold {operation.value!r}, the enum member being "
+                f"dropped from {operation.enum_name!r}; change them first."
+            )
 
 
 def _enum_default(operations: Operations, table: str, column: str, schema: str | None) -> str | None:

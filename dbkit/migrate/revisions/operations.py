@@ -326,7 +326,21 @@ class OperationBuilder:
             ]
         columns = [tuple(name.split(".", 1)) for name in change.columns]
         operation = AddEnumValueOp if change.op == Op.ADD_ENUM_VALUE else DropEnumValueOp
-        return [operation(change.enum, change.value, values=list(change.members), columns=columns)]
+        length = self._explicit_enum_length(columns, (*change.old, *change.new))
+        return [
+            operation(change.enum, change.value, values=list(change.members), columns=columns, length=length)
+        ]
+
+    def _explicit_enum_length(self, columns: Sequence[tuple[str, ...]], members: Sequence[str]) -> int | None:
+        """An ``Enum(length=...)`` longer than any member of either version (where the enum is a
+        ``VARCHAR``, the columns keep it); ``None`` when the length is just the longest member's."""
+        longest = max((len(member) for member in members), default=0)
+        for tables in (self.new_tables, self.old_tables):
+            for table, column in columns:
+                if table in tables and column in tables[table].c:
+                    length = getattr(tables[table].c[column].type, "length", None)
+                    return length if length and length > longest else None
+        return None
 
 
 _CONSTRAINT_CLASSES: Mapping[str, type] = {
