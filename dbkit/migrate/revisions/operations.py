@@ -365,6 +365,7 @@ _PLACEHOLDERS: Mapping[str, str] = {
     "time": "00:00:00",
     "uuid": "00000000000000000000000000000000",
     "json": "null",
+    "jsonb": "null",
 }
 
 

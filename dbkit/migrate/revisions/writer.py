@@ -24,6 +24,7 @@ from alembic.autogenerate.render import (
     _render_cmd_body,  # the body renderer render_python_code uses
     _render_dialect_kwargs_items,
     _render_gen_name,
+    _repr_type,
 )
 from alembic.operations import ops
 from alembic.runtime.migration import MigrationContext
@@ -90,7 +91,11 @@ def render_body(container: ops.OpContainer) -> tuple[str, set[str]]:
 
 
 def _render_item(kind: str, item: Any, context: AutogenContext) -> str | bool:
-    """A primary key with dialect options (``sqlite_on_conflict``): Alembic's renderer leaves them out."""
+    """What Alembic's dialect-less renderer spells wrong: PostgreSQL's JSON types (their repr says
+    ``astext_type=Text()``, a name the revision does not import: galaxy's ``with_variant(JSONB)``),
+    and a primary key's dialect options (``sqlite_on_conflict``), which it leaves out."""
+    if kind == "type":
+        return _render_postgresql_json(item, context)
     if kind != "primary_key" or not item.columns or not item.dialect_kwargs:
         return False  # Alembic's own rendering
     args = [repr(column.name) for column in item.columns]
@@ -98,6 +103,18 @@ def _render_item(kind: str, item: Any, context: AutogenContext) -> str | bool:
         args.append(f"name={_render_gen_name(context, item.name)!r}")
     args.extend(_render_dialect_kwargs_items(context, item.dialect_kwargs))
     return f"sa.PrimaryKeyConstraint({', '.join(args)})"
+
+
+def _render_postgresql_json(type_: Any, context: AutogenContext) -> str | bool:
+    from sqlalchemy.dialects import postgresql
+
+    if not isinstance(type_, postgresql.JSON):
+        return False  # Alembic's own rendering (a variant of another base comes back through here)
+    context.imports.add("from sqlalchemy.dialects import postgresql")
+    rendered = f"postgresql.{type(type_).__name__}()"
+    for dialect, variant in sorted((getattr(type_, "_variant_mapping", None) or {}).items()):
+        rendered += f".with_variant({_repr_type(variant, context)}, {dialect!r})"
+    return rendered
 
 
 def _needs_foreign_key_guard(container: ops.OpContainer) -> bool:

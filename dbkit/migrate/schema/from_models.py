@@ -100,7 +100,9 @@ def _table_from_sqlalchemy(table: sa.Table, notes: Any, model: str | None) -> Ta
                 checks.append(
                     CheckSnapshot(_name(constraint.name), normalize_sql(sql_of(constraint.sqltext)) or "")
                 )
-        indexes = [_index_from_sqlalchemy(index) for index in table.indexes]
+        # One index declared twice alike (prefect 3.0's ``index=True`` plus an ``Index`` of the same
+        # convention name) is one index: a database holds it once, and CREATE INDEX twice fails.
+        indexes = list(dict.fromkeys(_index_from_sqlalchemy(index) for index in table.indexes))
         return assemble_table(
             name=table.name,
             columns=columns,

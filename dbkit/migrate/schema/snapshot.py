@@ -252,6 +252,12 @@ def _simple(
     return (lambda _sa_type: interned_spec(kind)), (lambda _spec: make(_sa()))
 
 
+def _postgresql() -> Any:
+    from sqlalchemy.dialects import postgresql
+
+    return postgresql
+
+
 def _kind(name: str, sa_classes: Callable[[Any], tuple[type, ...]], make: Callable[[Any], Any]) -> TypeKind:
     reader, writer = _simple(name, make)
     return TypeKind(name, sa_classes, reader, writer)
@@ -264,6 +270,9 @@ TYPE_KINDS: dict[str, TypeKind] = {
     for kind in (
         TypeKind("enum", lambda sa: (sa.Enum,), _enum_spec, _to_enum),
         _kind("uuid", lambda sa: (sa.Uuid,), lambda sa: sa.Uuid()),
+        # JSONB is a JSON to SQLAlchemy but another column type to PostgreSQL (galaxy's
+        # ``JSON().with_variant(JSONB, "postgresql")``): its own kind, or the variant is lost
+        _kind("jsonb", lambda sa: (_postgresql().JSONB,), lambda sa: _postgresql().JSONB()),
         _kind("json", lambda sa: (sa.JSON,), lambda sa: sa.JSON()),
         _kind("boolean", lambda sa: (sa.Boolean,), lambda sa: sa.Boolean()),
         _kind("text", lambda sa: (sa.Text,), lambda sa: sa.Text()),
@@ -369,6 +378,8 @@ def _base_type_spec(sa_type: Any) -> TypeSpec:
         if not isinstance(sa_type, _sa().types.TypeDecorator):
             return TYPE_KINDS["unknown"].from_sqlalchemy(sa_type)
         sa_type = sa_type.impl_instance  # a decorator is known by what it stores
+        if _chooses_per_dialect(sa_type):  # prefect's Pydantic stores through its per-dialect JSON
+            return _per_dialect_spec(sa_type)
 
 
 @lru_cache(maxsize=1024)
@@ -390,7 +401,8 @@ _PG_CAST = re.compile(
     r"time with(?:out)? time zone|bit varying|\"[^\"]+\"|[a-z_][a-z0-9_]*)(?:\(\d+(?:,\s*\d+)?\))?(?:\[\])?",
     re.IGNORECASE,
 )
-_PARENTHESISED_ATOM = re.compile(r"\(\s*([A-Za-z_][\w.]*|\d+(?:\.\d+)?|'(?:[^']|'')*')\s*\)")
+#: ``(a)`` → ``a``, but never a call's parentheses (``lower(name)`` stays a call).
+_PARENTHESISED_ATOM = re.compile(r"(?<![\w.])\(\s*([A-Za-z_][\w.]*|\d+(?:\.\d+)?|'(?:[^']|'')*')\s*\)")
 _CURRENT_TIMESTAMP = re.compile(
     r"^(?:now\(\)|current_timestamp(?:\(\))?|transaction_timestamp\(\)|localtimestamp(?:\(\))?|"
     r"datetime\('now'\))$",
@@ -430,6 +442,7 @@ def _encloses(text: str) -> bool:
 
 
 _COMPARISON = re.compile(r"\s*(<=|>=|<>|!=|=|<|>)\s*")
+_DEFAULT_ORDER = re.compile(r"\s+asc(?:\s+nulls\s+last)?(?=\s*(?:,|\)|$))")
 
 
 @lru_cache(maxsize=8192)
@@ -442,6 +455,8 @@ def normalize_sql(text: str | None) -> str | None:
     result = _outside_quotes(result, lambda part: re.sub(r"\s+", " ", part).lower())
     # ``id=1`` as written in a model, ``id = 1`` as PostgreSQL gives it back
     result = _outside_quotes(result, lambda part: _COMPARISON.sub(r" \1 ", part))
+    # ascending is the default order of an index expression: PostgreSQL does not spell it
+    result = _outside_quotes(result, lambda part: _DEFAULT_ORDER.sub("", part))
     previous = None
     while previous != result:
         previous = result
@@ -889,19 +904,31 @@ def _unique_column_sets(table: TableSnapshot) -> set[frozenset[str]]:
     return sets
 
 
+def _merged_uniques(table: TableSnapshot, pk_columns: tuple[str, ...]) -> tuple[UniqueSnapshot, ...]:
+    """CREATE TABLE keeps one index per column list, on PostgreSQL and SQLite alike: a UNIQUE that
+    repeats the primary key (mlflow's registered_models) or another UNIQUE (galaxy's dataset.uuid,
+    unique twice) is merged into the first."""
+    seen = {pk_columns}
+    merged = []
+    for unique in table.unique_constraints:
+        if unique.columns not in seen:
+            seen.add(unique.columns)
+            merged.append(unique)
+    return tuple(merged) if len(merged) != len(table.unique_constraints) else table.unique_constraints
+
+
 def _table_as_stored(table: TableSnapshot, dialect: str) -> TableSnapshot:
     sqlite = dialect == SQLITE
     pk_columns = table.primary_key.columns if table.primary_key else ()
     columns = tuple(_column_as_stored(column, dialect, pk_columns) for column in table.columns)
     table = _options_as_stored(table, dialect)
+    uniques = _merged_uniques(table, pk_columns)
     if not sqlite:
-        # CREATE TABLE on PostgreSQL drops a UNIQUE that repeats the primary key (it would be the
-        # same index twice); mlflow's registered_models(name) is one such model.
-        uniques = tuple(u for u in table.unique_constraints if u.columns != pk_columns)
         return replace(table, columns=columns, unique_constraints=uniques)
     return replace(
         table,
         columns=columns,
+        unique_constraints=uniques,
         comment=None,
         indexes=tuple(index for index in table.indexes if not index.expressions),
     )

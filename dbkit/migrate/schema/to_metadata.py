@@ -59,11 +59,16 @@ def _table_from_snapshot(table: Any, metadata: sa.MetaData) -> sa.Table:
     items.extend(sa.CheckConstraint(c.sqltext, name=_conv(c.name)) for c in table.check_constraints)
     built = sa.Table(table.name, metadata, *items, comment=table.comment)
     for index in table.indexes:
+        if not index.columns:
+            continue  # no database can create it: revisions skip it with a comment
         parts = [
             sa.text(part) if index.expressions and part not in built.c else built.c[part]
             for part in index.columns
         ]
-        sa.Index(_conv(index.name), *parts, unique=index.unique, **_options(index.dialect_options))
+        # An index of expressions only (prefect's ``coalesce(a, b)``) names no column that would
+        # attach it to the table: attach it explicitly, or it is lost.
+        attach = {} if any(isinstance(part, sa.Column) for part in parts) else {"_table": built}
+        sa.Index(_conv(index.name), *parts, unique=index.unique, **attach, **_options(index.dialect_options))
     return built
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import builtins
 import importlib
+import importlib.util
 import logging
 import os
 import sys
@@ -255,6 +256,10 @@ class _ProcessState:
 def _prometheus_registry_state() -> tuple[dict[Any, Any], dict[Any, Any]] | None:
     """prometheus_client's process-wide registry (Jupyter's server imports it) refuses a metric that
     a module registers again when imported afresh (prefect's event metrics): restore its contents."""
+    if "prometheus_client" not in sys.modules and importlib.util.find_spec("prometheus_client") is not None:
+        # imported now, so its own default collectors are in the saved state (a codebase importing it
+        # first would otherwise leave the process a registry without them)
+        importlib.import_module("prometheus_client")
     registry = getattr(sys.modules.get("prometheus_client.registry"), "REGISTRY", None)
     if registry is None or not hasattr(registry, "_names_to_collectors"):
         return None
@@ -263,9 +268,9 @@ def _prometheus_registry_state() -> tuple[dict[Any, Any], dict[Any, Any]] | None
 
 def _restore_prometheus_registry(saved: tuple[dict[Any, Any], dict[Any, Any]] | None) -> None:
     registry = getattr(sys.modules.get("prometheus_client.registry"), "REGISTRY", None)
-    if registry is None or not hasattr(registry, "_names_to_collectors"):
+    if saved is None or registry is None or not hasattr(registry, "_names_to_collectors"):
         return
-    collectors, names = saved if saved is not None else ({}, {})
+    collectors, names = saved
     with registry._lock:
         registry._collector_to_names.clear()
         registry._collector_to_names.update(collectors)

@@ -178,8 +178,8 @@ def test_alembic_version_is_ignored(sqlite_url: str) -> None:
         (postgresql.TIMESTAMP(timezone=True), sa.DateTime(timezone=True)),
         (postgresql.INTERVAL(), sa.Interval()),
         (postgresql.BYTEA(), sa.LargeBinary()),
-        (postgresql.JSONB(), sa.JSON()),
         (sqlite.JSON(), sa.JSON()),
+        (postgresql.JSON(), sa.JSON()),
         (sa.BIGINT(), sa.BigInteger()),
         (sa.NUMERIC(10, 2), sa.Numeric(10, 2)),
         (postgresql.ENUM("a", "b", name="e"), sa.Enum("a", "b", name="e")),
@@ -210,6 +210,7 @@ def test_equivalent_type_spellings_have_one_spec(
         TypeSpec("interval"),
         TypeSpec("uuid"),
         TypeSpec("json"),
+        TypeSpec("jsonb"),
         TypeSpec("binary"),
         TypeSpec("enum", name="status", values=("a", "bb"), length=2),
         TypeSpec("enum", name="tier", values=("x",), native=False, length=1),
@@ -223,7 +224,7 @@ def test_type_spec_round_trips_through_sqlalchemy(spec: TypeSpec) -> None:
 
 def test_every_registered_kind_is_covered_by_the_round_trip_test() -> None:
     assert set(TYPE_KINDS) == {
-        "enum", "uuid", "json", "boolean", "text", "string", "small_integer", "big_integer", "integer",
+        "enum", "uuid", "jsonb", "json", "boolean", "text", "string", "small_integer", "big_integer", "integer",
         "float", "numeric", "datetime", "date", "time", "interval", "binary", "unknown",
     }  # fmt: skip
 
@@ -240,8 +241,11 @@ def test_type_decorator_is_read_through_its_impl() -> None:
     assert variant.for_dialect("postgresql") == TypeSpec("text")
     assert variant.for_dialect("sqlite") == TypeSpec("string", length=10)
     assert TypeSpec.from_dict(variant.to_dict()) == variant
-    # A variant equal to the base (JSONB for JSON) adds nothing.
-    assert type_spec(sa.JSON().with_variant(postgresql.JSONB(), "postgresql")) == TypeSpec("json")
+    # A variant equal to the base adds nothing; JSONB is not JSON to PostgreSQL (galaxy's job.tool_state).
+    assert type_spec(sa.JSON().with_variant(postgresql.JSON(), "postgresql")) == TypeSpec("json")
+    assert type_spec(sa.JSON().with_variant(postgresql.JSONB(), "postgresql")).variants == (
+        ("postgresql", TypeSpec("jsonb")),
+    )
 
 
 def test_unknown_kind_is_refused() -> None:

@@ -340,6 +340,14 @@ class ModuleWriter:
             return Call(self.sa("text"), (Constant(expression.text),))
         if isinstance(expression, sa.sql.functions.FunctionElement):
             arguments = list(expression.clauses.clauses)
+            own_class = not type(expression).__module__.startswith("sqlalchemy")
+            if own_class and not arguments:
+                # a project's construct with its own @compiles per dialect (prefect's GenerateUUID is
+                # GEN_RANDOM_UUID() on PostgreSQL, an expression on SQLite): the construct itself, not
+                # ``sa.func.<its name>()``, which no database knows
+                construct = self.importable(type(expression))
+                if construct is not None:
+                    return Call(construct)
             if all(isinstance(a, sa.sql.elements.BindParameter) for a in arguments):
                 name = getattr(expression, "name", None)
                 if name and name.isidentifier():

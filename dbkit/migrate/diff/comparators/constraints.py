@@ -99,7 +99,10 @@ def _check_changes(
 def match_items(
     old: Sequence[Item], new: Sequence[Item], key: Callable[[Item], Any]
 ) -> tuple[list[Item], list[Item], list[tuple[Item, Item]]]:
-    """Pair items with equal keys (duplicates pair in order): ``(removed, added, matched)``."""
+    """Pair items with equal keys (duplicates pair by name, else in order): ``(removed, added, matched)``.
+
+    By name first: prefect 3.9 adds a second index on ``block_document(name)``; pairing the old one
+    with the new one of another name would drop nothing and create the old name twice."""
     waiting: dict[Any, list[Item]] = defaultdict(list)
     for item in old:
         waiting[key(item)].append(item)
@@ -108,7 +111,9 @@ def match_items(
     for item in new:
         candidates = waiting.get(key(item))
         if candidates:
-            matched.append((candidates.pop(0), item))
+            name = getattr(item, "name", None)
+            same = next((i for i, c in enumerate(candidates) if name and getattr(c, "name", None) == name), 0)
+            matched.append((candidates.pop(same), item))
         else:
             added.append(item)
     removed = [item for items in waiting.values() for item in items]
