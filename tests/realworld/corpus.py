@@ -234,7 +234,7 @@ class LoadedVersion:
 
 def load_version(codebase: Path) -> LoadedVersion:
     loaded = api.load(codebase)
-    snapshot, error = None, None
+    snapshot, error = None, "; ".join(str(problem) for problem in loaded.errors) or None
     if not loaded.errors:
         try:
             snapshot = api.codebase_snapshot(loaded)
