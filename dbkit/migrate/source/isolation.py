@@ -82,10 +82,14 @@ class _ImportState:
         return state
 
     def restore(self) -> None:
-        # Directories the codebase put on sys.path (a vendored tree, a pinned install) are its own.
+        # Directories the codebase put on sys.path (a vendored tree, a pinned install) are its own;
+        # one inside the environment's site-packages belongs to a library that stays imported
+        # (setuptools adds its _vendor directory, which distutils needs later): it stays.
         added = [entry for entry in sys.path if entry and entry not in self.path]
+        libraries = [entry for entry in added if _inside_environment(entry)]
+        added = [entry for entry in added if entry not in libraries]
         roots = [self.root, *(Path(entry).resolve() for entry in added)]
-        sys.path[:] = self.path
+        sys.path[:] = [*self.path, *libraries]
         sys.meta_path[:] = self.meta_path  # finders its imports installed (importlib_metadata's, six's)
         sys.path_hooks[:] = self.path_hooks
         for finder, method in self.finders.items():
@@ -219,6 +223,7 @@ class _ProcessState:
     stdout_write: Any
     stderr_write: Any
     metrics: tuple[dict[Any, Any], dict[Any, Any]] | None
+    compilers: dict[type, tuple[Any, Any, dict[str, Any] | None]]
 
     @classmethod
     def save(cls) -> _ProcessState:
@@ -234,6 +239,7 @@ class _ProcessState:
             stdout_write=vars(sys.stdout).get("write") if hasattr(sys.stdout, "__dict__") else None,
             stderr_write=vars(sys.stderr).get("write") if hasattr(sys.stderr, "__dict__") else None,
             metrics=_prometheus_registry_state(),
+            compilers=_sqlalchemy_compilers(),
         )
 
     def restore(self) -> None:
@@ -251,6 +257,41 @@ class _ProcessState:
         for stream, write in ((sys.stdout, self.stdout_write), (sys.stderr, self.stderr_write)):
             _restore_write(stream, write)
         _restore_prometheus_registry(self.metrics)
+        _restore_sqlalchemy_compilers(self.compilers)
+
+
+_MISSING = object()
+
+
+def _sqlalchemy_compilers() -> dict[type, tuple[Any, Any, dict[str, Any] | None]]:
+    """How each SQLAlchemy construct compiles: ``@compiles`` on SQLAlchemy's own classes is
+    process-wide (prefect compiles ``func.now()`` as ``strftime(...)`` on SQLite), and would
+    outlive the codebase that registered it."""
+    from sqlalchemy.sql.visitors import Visitable
+
+    found: dict[type, tuple[Any, Any, dict[str, Any] | None]] = {}
+    stack = [Visitable]
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if cls.__module__.startswith("sqlalchemy"):
+            dispatcher = cls.__dict__.get("_compiler_dispatcher", _MISSING)
+            specs = dict(dispatcher.specs) if hasattr(dispatcher, "specs") else None
+            found[cls] = (dispatcher, cls.__dict__.get("_compiler_dispatch", _MISSING), specs)
+    return found
+
+
+def _restore_sqlalchemy_compilers(saved: dict[type, tuple[Any, Any, dict[str, Any] | None]]) -> None:
+    for cls, (dispatcher, dispatch, specs) in saved.items():
+        for name, value in (("_compiler_dispatcher", dispatcher), ("_compiler_dispatch", dispatch)):
+            if cls.__dict__.get(name, _MISSING) is not value:
+                if value is _MISSING:
+                    delattr(cls, name)
+                else:
+                    setattr(cls, name, value)
+        if specs is not None and dispatcher.specs != specs:
+            dispatcher.specs.clear()
+            dispatcher.specs.update(specs)
 
 
 def _prometheus_registry_state() -> tuple[dict[Any, Any], dict[Any, Any]] | None:
@@ -304,6 +345,15 @@ def _forget_pydantic_v1_validators(modules: list[str]) -> None:
         names = getattr(sys.modules.get(registry_module), "_FUNCS", None)
         if isinstance(names, set):
             names.difference_update([ref for ref in names if ref.startswith(prefixes)])
+
+
+def _inside_environment(entry: str) -> bool:
+    """A path inside the running environment's site-packages (or the standard library)."""
+    import sysconfig
+
+    path = Path(entry).resolve()
+    bases = {sysconfig.get_paths()[key] for key in ("purelib", "platlib", "stdlib")}
+    return any(path.is_relative_to(Path(base).resolve()) for base in bases)
 
 
 def _top_level_names(root: Path) -> set[str]:

@@ -366,3 +366,40 @@ def test_a_prometheus_metric_registered_at_import_loads_twice(tmp_path: Path) ->
     assert_loaded_cleanly(first, "things")
     assert_loaded_cleanly(second, "things")
     assert dict(REGISTRY._collector_to_names) == collectors_before
+
+
+def test_a_compiler_registered_on_a_sqlalchemy_construct_is_undone(tmp_path: Path) -> None:
+    """prefect compiles ``func.now()`` as ``strftime(...)`` on SQLite at import: after the load, every
+    later model in the process compiles it as SQLAlchemy does again."""
+    import sqlalchemy as sa
+    from sqlalchemy.dialects import sqlite
+
+    root = write_codebase(
+        tmp_path / "app",
+        {
+            "DB_Clock.py": """
+                import sqlalchemy as sa
+                from sqlalchemy.ext.compiler import compiles
+                from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+                from sqlalchemy.sql import functions
+
+
+                @compiles(functions.now, "sqlite")
+                def _sqlite_now(element, compiler, **kw):
+                    return "strftime('%Y-%m-%d %H:%M:%f000', 'now')"
+
+
+                class Base(DeclarativeBase):
+                    pass
+
+
+                class Tick(Base):
+                    __tablename__ = "ticks"
+                    id: Mapped[int] = mapped_column(primary_key=True)
+                    at = mapped_column(sa.DateTime, server_default=sa.func.now())
+            """
+        },
+    )
+    before = str(sa.func.now().compile(dialect=sqlite.dialect()))
+    load_codebase(root)
+    assert str(sa.func.now().compile(dialect=sqlite.dialect())) == before == "CURRENT_TIMESTAMP"
