@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import shutil
 import sys
-import textwrap
 import types
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from codebases import write_codebase
 
 from dbkit.manager import DatabaseManager
 from dbkit.migrate.source.codebase import (
@@ -43,13 +43,6 @@ GOOD_DB = """
         __tablename__ = "goods"
         id: Mapped[int] = mapped_column(primary_key=True)
 """
-
-
-def write_codebase(root: Path, files: dict[str, str]) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    for name, source in files.items():
-        (root / name).write_text(textwrap.dedent(source).lstrip("\n"), encoding="utf-8")
-    return root
 
 
 def only_problem(codebase: Codebase) -> LoadProblem:

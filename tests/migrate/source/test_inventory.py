@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
+from codebases import write_codebase
 
 from dbkit.migrate.source.codebase import load_codebase
 from dbkit.migrate.source.inventory import (
@@ -18,13 +18,6 @@ from dbkit.migrate.source.inventory import (
 )
 
 SAMPLE_APP = Path(__file__).resolve().parents[3] / "data" / "sample_app"
-
-
-def write_codebase(root: Path, files: dict[str, str]) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    for name, source in files.items():
-        (root / name).write_text(textwrap.dedent(source).lstrip("\n"), encoding="utf-8")
-    return root
 
 
 def test_sample_inventory() -> None:

@@ -22,18 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from codebases import write_codebase
 
 from dbkit.migrate import api
 from dbkit.migrate.source.codebase import Codebase, load_codebase
-
-
-def write_codebase(root: Path, files: dict[str, str]) -> Path:
-    """Write ``files`` (relative paths, dedented) under ``root``; parent directories are created."""
-    for name, source in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(source).lstrip("\n"), encoding="utf-8")
-    return root
 
 
 def assert_loaded_cleanly(codebase: Codebase, *tables: str) -> None:
