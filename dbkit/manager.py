@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import registry as OrmRegistry  # noqa: N812 - the class, not an instance
 
 from dbkit.errors import ConfigurationError, DatabaseConnectionError
 from dbkit.naming import naming_convention
@@ -80,6 +81,23 @@ def _make_base(metadata: sa.MetaData) -> type[DeclarativeBase]:
     return type("Base", (DeclarativeBase,), {"metadata": metadata, "__module__": __name__})
 
 
+def _adopted_base(base: Any) -> type[DeclarativeBase]:
+    """The application's declarative base, checked: generated classes will subclass it and join its registry."""
+    registry = getattr(base, "registry", None)
+    metadata = getattr(base, "metadata", None)
+    if (
+        not isinstance(base, type)
+        or not isinstance(registry, OrmRegistry)
+        or not isinstance(metadata, sa.MetaData)
+    ):
+        raise ConfigurationError(
+            f"DatabaseManager(base={base!r}): base must be the application's declarative base class "
+            "(a DeclarativeBase subclass or the result of declarative_base()), whose registry and MetaData "
+            "the generated classes join."
+        )
+    return base
+
+
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -139,6 +157,11 @@ class SessionScope(Generator[Session, None, None]):
 class DatabaseManager:
     """One database: its URL, an isolated ``Base``/``MetaData``, an engine and sessions.
 
+    ``DatabaseManager(url, base=Base)`` adopts the application's declarative base instead (its
+    registry, MetaData and naming convention): generated classes then join the hand-written ones,
+    so foreign keys and string relationships resolve both ways during a gradual switch. The base
+    module hands it to the default manager with ``DatabaseManager.set_default(DatabaseManager(base=Base))``.
+
     As in the seed, ``DatabaseManager()`` with no argument is the process-wide instance
     (thread-safe, configured from ``$DATABASE_URL``), also reachable as ``DatabaseManager.default()``.
     Any argument (``DatabaseManager(url)``, ``DatabaseManager(db_prefix="test.x")``, even
@@ -162,6 +185,7 @@ class DatabaseManager:
         engine_options: dict[str, Any] | None = None,
         root_id: str | None = None,
         system_id: str | None = None,
+        base: type[Any] | None = None,
     ) -> None:
         if self.__dict__.get("_initialised"):
             return  # DatabaseManager() handed back the already configured default instance
@@ -172,8 +196,15 @@ class DatabaseManager:
         self.engine_options = dict(engine_options or {})
         self.root_id = root_id or os.environ.get(ROOT_ID_ENV, DEFAULT_ROOT_ID)
         self.system_id = system_id or os.environ.get(SYSTEM_ID_ENV, DEFAULT_SYSTEM_ID)
-        self.metadata = sa.MetaData(naming_convention=naming_convention())
-        self.Base: type[DeclarativeBase] = _make_base(self.metadata)
+        #: Whether ``Base`` is the application's own (``base=``): generated and hand-written classes
+        #: then share one registry and one MetaData (its naming convention included).
+        self.adopted_base = base is not None
+        if base is None:
+            self.metadata = sa.MetaData(naming_convention=naming_convention())
+            self.Base: type[DeclarativeBase] = _make_base(self.metadata)
+        else:
+            self.Base = _adopted_base(base)
+            self.metadata = self.Base.metadata
         #: Generated SQLAlchemy classes, keyed by the Pydantic model they come from.
         self.generated: dict[type, type] = {}
         self._lock = threading.RLock()
@@ -199,6 +230,24 @@ class DatabaseManager:
     def set_default(cls, manager: DatabaseManager | None) -> None:
         with cls._default_lock:
             cls._default = manager
+
+    @classmethod
+    @contextmanager
+    def default_scope(cls, manager: DatabaseManager) -> Iterator[DatabaseManager]:
+        """Within the block ``manager`` is the default and no manager is active; both are restored after.
+
+        The codebase loader imports a codebase under it, so a ``DatabaseManager.set_default(...)``
+        the codebase's own base module runs stays inside the load, as its modules do.
+        """
+        with cls._default_lock:
+            previous, cls._default = cls._default, manager
+        token = _active_manager.set(None)
+        try:
+            yield manager
+        finally:
+            _active_manager.reset(token)
+            with cls._default_lock:
+                cls._default = previous
 
     @contextmanager
     def activate(self) -> Iterator[DatabaseManager]:
@@ -321,7 +370,8 @@ class DatabaseManager:
 
     # -- schema --------------------------------------------------------------------------------
     def create_all(self) -> None:
-        """Create every table of this manager's ``MetaData`` that does not exist yet."""
+        """Create every table of this manager's ``MetaData`` that does not exist yet (with ``base=``,
+        the hand-written tables of that base too: one schema)."""
         self.metadata.create_all(self.engine)
 
     def drop_all(self) -> None:

@@ -141,6 +141,11 @@ class ModelGenerator:
         A reference by table name to a model not generated yet cannot resolve; configuring then
         would leave SQLAlchemy's mappers permanently failed, so it waits (``strict`` raises instead).
         """
+        if self.manager.adopted_base:
+            # The application's registry also holds hand-written classes whose string relationships may
+            # name classes not imported yet; configuring now would fail their mappers for good.
+            # SQLAlchemy configures on first use (a query, an instance) as the application always did.
+            return
         missing = [(m, f, t) for m, f, t in self._table_references if not self._is_mapped(t)]
         if missing:
             if strict:
@@ -168,6 +173,7 @@ class ModelGenerator:
     def build_class(self, model: type) -> type:
         self._check_complete(model)
         table = self.table_name(model)
+        self._check_table_free(model, table)
         mixins = self.mixins(model)
         provided = mixin_columns(mixins)
         attributes: dict[str, Any] = {
@@ -201,7 +207,9 @@ class ModelGenerator:
         return table_name_of(model)
 
     def class_name(self, model: type) -> str:
-        return model_stem(model.__name__)
+        """The legacy class name (``UserModel`` → ``User``), so ``relationship("User")`` finds it;
+        a ``db_class_name`` class variable of the model itself overrides it."""
+        return model.__dict__.get("db_class_name") or model_stem(model.__name__)
 
     def mixins(self, model: type) -> tuple[type, ...]:
         """``BaseMixin`` + ``UpdateMixin`` by default; own primary key or ``audit_columns=False`` trim them."""
@@ -412,6 +420,20 @@ class ModelGenerator:
                 f"{model.__name__} is not fully defined: some annotations are unresolved forward references. "
                 f"Define the types it names, then call {model.__name__}.model_rebuild()."
             )
+
+    def _check_table_free(self, model: type, table: str) -> None:
+        """On an adopted base a table maps to one class: name the hand-written one still holding it."""
+        existing = self.manager.metadata.tables.get(table)
+        if existing is None:
+            return
+        holders = [m.class_ for m in self.manager.Base.registry.mappers if m.local_table is existing]
+        holder = f"class {holders[0].__module__}.{holders[0].__qualname__}" if holders else "a Table"
+        raise ModelDefinitionError(
+            f"{model.__name__}: table {table!r} is already defined on this manager's MetaData by {holder}. "
+            f"One registry maps a table once: replace the hand-written class with "
+            f"{self.class_name(model)} = {model.__name__}.DB (dbkit switch), or generate on a manager "
+            "without base=."
+        )
 
     def _check_attribute_name(self, model: type, name: str, attributes: dict[str, Any]) -> None:
         if name in RESERVED_ATTRIBUTES:

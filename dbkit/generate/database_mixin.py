@@ -40,8 +40,10 @@ class DatabaseMixin(BaseModel, metaclass=DatabaseModelMeta):
     Class variables (all optional): ``table_name`` (default: ``UserTeamModel`` → ``user_teams``),
     ``table_comment``, ``table_args`` (SQLAlchemy constraints and indexes), ``migration_notes``
     (free text, or a dict with structured hints for the migration engine), ``audit_columns``
-    (``False`` drops ``created_*``/``updated_*``/``deleted_*``) and ``db_mixins`` (extra
-    SQLAlchemy mixins such as ``ParentMixin``). Column options go on fields via ``DBColumn``.
+    (``False`` drops ``created_*``/``updated_*``/``deleted_*``), ``db_mixins`` (extra
+    SQLAlchemy mixins such as ``ParentMixin``) and ``db_class_name`` (the generated class's name;
+    default: the model's name without ``Model``, the legacy class it replaces). Column options go
+    on fields via ``DBColumn``.
     """
 
     model_config = ConfigDict(from_attributes=True)
@@ -52,6 +54,7 @@ class DatabaseMixin(BaseModel, metaclass=DatabaseModelMeta):
     migration_notes: ClassVar[str | dict[str, Any] | None] = None
     audit_columns: ClassVar[bool] = True
     db_mixins: ClassVar[tuple[type, ...]] = ()
+    db_class_name: ClassVar[str | None] = None
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:

@@ -278,7 +278,10 @@ class _Loader:
         self.loaded_files: set[Path] = set()
 
     def load(self) -> Codebase:
-        with isolated_imports(self.root), self._recording_table_origins(), self.codebase.manager.activate():
+        # The scratch manager is the default (not merely active) during the load, so a base module's
+        # ``DatabaseManager.set_default(DatabaseManager(base=Base))`` takes over, and is undone after.
+        scratch_default = DatabaseManager.default_scope(self.codebase.manager)
+        with isolated_imports(self.root), self._recording_table_origins(), scratch_default:
             for file in self.files:
                 self._import(file)
             self._collect_hand_written()
