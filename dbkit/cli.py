@@ -25,7 +25,7 @@ EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
 EXIT_INTERNAL, EXIT_INTERRUPTED = 70, 130
 
 _EPILOG = (
-    "exit codes: 0 success, 1 differences found (parity, diff, check) or verify failed, 2 error (one line on "
+    "exit codes: 0 success, 1 differences found (parity, diff, check), verify failed or report's change refused, 2 error (one line on "
     "stderr), 70 internal error (one line, plus the log file holding the traceback: $DBKIT_LOG_DIR, "
     "else $XDG_STATE_HOME/dbkit/logs or ~/.local/state/dbkit/logs; --debug prints it instead), "
     "130 interrupted."
@@ -248,11 +248,14 @@ def cmd_current(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from dbkit.notebook.report import write_report
+    from dbkit.notebook.report import report_format, write_review
+    from dbkit.notebook.review import build_review
 
-    path = write_report(Path(args.path), Path(args.out))
-    sys.stdout.write(f"wrote {path}\n")
-    return EXIT_OK
+    report_format(args.out)  # an unknown extension fails before any work
+    review = build_review(args.path, target=args.target, versions=args.versions, url=args.url)
+    path = write_review(review, Path(args.out))
+    sys.stdout.write(f"wrote {path}\n{review.verdict_summary}\n")
+    return EXIT_DIFFERENT if review.refused else EXIT_OK
 
 
 # -- parser ---------------------------------------------------------------------------------------
@@ -342,9 +345,19 @@ def build_parser() -> argparse.ArgumentParser:
     current.add_argument("--versions", required=True)
     current.add_argument("--url", required=True)
 
-    report = add("report", cmd_report, "Write the HTML inventory, parity and diff report of a codebase.")
-    report.add_argument("path")
-    report.add_argument("--out", required=True)
+    report = add(
+        "report",
+        cmd_report,
+        "Write the review report (HTML or Markdown, by --out's extension) of a codebase, or of the change "
+        "from PATH to --target: verdict, changes, SQL, parity, ER diagram. Exit status 1: revision would refuse it.",
+    )
+    report.add_argument("path", help="a codebase directory, a snapshot .json file or a database URL")
+    report.add_argument("--target", help="the new schema: a codebase, a snapshot .json or a database URL")
+    report.add_argument("--versions", help="plan the revision `revision` would add to this directory")
+    report.add_argument(
+        "--url", help="run verify with the planned revision on a scratch copy of this database"
+    )
+    report.add_argument("--out", required=True, metavar="FILE.html|FILE.md")
     return parser
 
 

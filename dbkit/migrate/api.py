@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from dbkit.errors import DbkitError
 
 if TYPE_CHECKING:
+    from alembic.operations import ops
+
     from dbkit.migrate.diff.hints import HintedDiff, MigrationHints
     from dbkit.migrate.diff.lint import Verdict
     from dbkit.migrate.revisions.verify import VerifyReport
@@ -353,8 +355,6 @@ def _skipped_indexes(changes: Iterable[Any], baseline: Snapshot | None) -> list[
 
 def write_planned_revision(plan: RevisionPlan, versions_dir: str | Path) -> list[WrittenRevision]:
     """Write the plan (a baseline first when the directory is new); refused plans write nothing."""
-    from dbkit.migrate.diff.hints import rename_in_snapshot, resolve_renames
-    from dbkit.migrate.revisions.operations import operations_for
     from dbkit.migrate.revisions.table_ops import baseline_ops
     from dbkit.migrate.revisions.writer import write_revision
     from dbkit.migrate.schema.documents import dump_snapshot
@@ -372,10 +372,19 @@ def write_planned_revision(plan: RevisionPlan, versions_dir: str | Path) -> list
         written.append(write_revision(versions_dir, baseline_ops(from_text), message, None, from_text))
     if not plan.changes:
         return written
-    renamed_old = rename_in_snapshot(plan.old, resolve_renames(plan.diff.hints, plan.old, plan.new))
-    upgrade = operations_for(list(plan.changes), renamed_old, plan.new, plan.verdict.plans)
+    upgrade = revision_operations(plan)
     written.append(write_revision(versions_dir, upgrade, plan.message, from_text, dump_snapshot(plan.new)))
     return written
+
+
+def revision_operations(plan: RevisionPlan) -> ops.UpgradeOps:
+    """The Alembic operations of the plan's upgrade (after any baseline), as the revision holds them;
+    built for a refused plan too, so a review can show what it would run once the refusals are resolved."""
+    from dbkit.migrate.diff.hints import rename_in_snapshot, resolve_renames
+    from dbkit.migrate.revisions.operations import operations_for
+
+    renamed_old = rename_in_snapshot(plan.old, resolve_renames(plan.diff.hints, plan.old, plan.new))
+    return operations_for(list(plan.changes), renamed_old, plan.new, plan.verdict.plans)
 
 
 def revision(

@@ -1,18 +1,25 @@
-"""One self-contained HTML page about a codebase: inventory, parity and, given a target, the diff.
+"""The review report as one self-contained HTML page, and :func:`write_report` for either form.
 
-``dbkit report`` writes it; a team attaches it to a pull request or a CI run. Everything is
-inline (styles and SVG pictures, no scripts, no external files) and nothing in it depends on
-time or the machine, so two runs on the same code write the same bytes.
+``dbkit report`` writes it; a team attaches it to a pull request or a CI run, and notebook 05
+shows it inline. Everything is inline (styles and SVG pictures, no scripts, no external files,
+nothing fetched) and nothing in it depends on time or the machine, so two runs on the same
+inputs write the same bytes. The reviewer's order: the verdict, the changes with their risk,
+lint's decision and the locks lint found, rename suggestions, the SQL per dialect, ``verify``,
+parity and the inventory, then the ER diagram with the changes marked.
 """
 
 from __future__ import annotations
 
+import os
+import tempfile
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from dbkit.errors import DbkitError
 from dbkit.notebook.charts import diff_chart, phase_chart
-from dbkit.notebook.diagram import mermaid_er
+from dbkit.notebook.diagram import change_marks
+from dbkit.notebook.er_svg import er_svg
 from dbkit.notebook.frames import (
     diff_table,
     inventory_table,
@@ -20,19 +27,44 @@ from dbkit.notebook.frames import (
     parity_table,
     problems_table,
     suggestions_table,
-    verdict_text,
 )
+from dbkit.notebook.report_markdown import review_markdown
+from dbkit.notebook.review import DIALECT_NAMES, NO_LOCKS, Review, build_review, lock_rows
+from dbkit.notebook.revision_sql import DIALECTS
 
 if TYPE_CHECKING:
-    from dbkit.migrate.source.codebase import Codebase
+    from dbkit.migrate.diff.lint import Verdict
+
+#: The report's formats, by the output file's extension.
+FORMATS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
 
 _PAGE_STYLE = """
-body { font-family: sans-serif; margin: 2em; color: #222; max-width: 70em; }
+body { font-family: sans-serif; margin: 2em; color: #222; max-width: 80em; }
 h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
 table { border-collapse: collapse; margin: 0.5em 0; } caption { text-align: left; font-weight: bold; }
 th, td { border: 1px solid #ddd; font-size: 0.9em; }
 pre { background: #f6f6f6; padding: 0.6em; white-space: pre-wrap; }
+details { margin: 0.3em 0; } summary { cursor: pointer; font-family: monospace; }
+.verdict { padding: 0.6em 1em; border-radius: 4px; font-weight: bold; }
+.verdict.refused { background: #f8b4b4; } .verdict.accepted { background: #d9f2d9; }
+.verdict.none { background: #e8eef7; }
+.diagram { overflow-x: auto; }
 """
+
+
+class ReportFormatError(DbkitError):
+    """The output file's extension names no report format."""
+
+
+def report_format(out: str | Path) -> str:
+    """``html`` or ``markdown``, from ``out``'s extension; anything else is refused before any work."""
+    suffix = Path(out).suffix.lower()
+    if suffix not in FORMATS:
+        raise ReportFormatError(
+            f"--out {out}: unknown report format {suffix or '(no extension)'!r}. Name the file .html "
+            "(a page to open or attach) or .md (Markdown for a pull-request comment)."
+        )
+    return FORMATS[suffix]
 
 
 def write_report(
@@ -40,104 +72,204 @@ def write_report(
     out: str | Path,
     *,
     target: str | Path | None = None,
+    versions: str | Path | None = None,
+    url: str | None = None,
     title: str | None = None,
 ) -> Path:
-    """Write the report of the codebase at ``path`` to ``out`` (an ``.html`` file); return ``out``.
+    """Write the report of PATH (or of the change from PATH to ``target``) to ``out``; return ``out``.
 
-    With ``target`` (the codebase's next version, a snapshot file or a database URL), the page
-    also holds the changes from ``path``'s schema to the target's, with rename hints applied,
-    each change's risk and lint's verdict.
+    The format follows ``out``'s extension (:data:`FORMATS`), checked before any work.
     """
-    out_path = Path(out)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(report_html(path, target=target, title=title), encoding="utf-8")
-    return out_path
+    report_format(out)
+    review = build_review(path, target=target, versions=versions, url=url, title=title)
+    return write_review(review, out)
 
 
-def report_html(path: str | Path, *, target: str | Path | None = None, title: str | None = None) -> str:
-    """The page :func:`write_report` writes."""
-    from dbkit.migrate import api
+def write_review(review: Review, out: str | Path) -> Path:
+    """Write ``review`` in the format of ``out``'s extension, whole or not at all (a failure leaves any
+    earlier file at ``out`` untouched); return ``out``."""
+    form = report_format(out)
+    text = render_html(review) if form == "html" else review_markdown(review)
+    _write_whole(Path(out), text)
+    return Path(out)
 
-    codebase = api.load(path)
-    name = Path(path).resolve().name
-    heading = title or f"dbkit report: {name}"
-    sections = [f"<h1>{escape(heading)}</h1>", _inventory_section(codebase), _parity_section(codebase)]
-    if target is not None:
-        sections.append(_diff_section(codebase, target))
-    sections.append(_diagram_section(codebase))
-    body = "\n".join(sections)
+
+def _write_whole(out: Path, text: str) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.chmod(temporary, out.stat().st_mode & 0o777 if out.exists() else _default_mode())
+        os.replace(temporary, out)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _default_mode() -> int:
+    """What ``open()`` would give a new file (mkstemp's is private to the owner)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def report_html(
+    path: str | Path,
+    *,
+    target: str | Path | None = None,
+    versions: str | Path | None = None,
+    url: str | None = None,
+    title: str | None = None,
+) -> str:
+    """The page :func:`write_report` writes to an ``.html`` file (a notebook shows it inline)."""
+    return render_html(build_review(path, target=target, versions=versions, url=url, title=title))
+
+
+def render_html(review: Review) -> str:
+    sections = [
+        f"<h1>{escape(review.title)}</h1>",
+        _verdict_section(review),
+        *(_change_sections(review) if review.plan is not None else []),
+        _codebase_section(review),
+        _diagram_section(review),
+    ]
+    body = "\n".join(section for section in sections if section)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{escape(heading)}</title>\n<style>{_PAGE_STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n"
+        f"<title>{escape(review.title)}</title>\n<style>{_PAGE_STYLE}</style>\n</head>\n"
+        f'<body>\n<div class="dbkit-report">\n{body}\n</div>\n</body>\n</html>\n'
     )
 
 
-def _inventory_section(codebase: Codebase) -> str:
-    from dbkit.migrate.source.inventory import inventory
-
-    result = inventory(codebase)
-    counts = result.phase_counts()
-    summary = ", ".join(f"{count} {phase.replace('_', '-')}" for phase, count in counts.items())
-    parts = [
-        "<h2>Inventory</h2>",
-        f"<p>{len(result.tables)} tables: {escape(summary)}.</p>",
-        phase_chart({"tables": result}).to_svg(),
-        inventory_table(result).to_html(),
-    ]
-    if result.problems:
-        parts.append(problems_table(result).to_html())
-    return "\n".join(parts)
-
-
-def _parity_section(codebase: Codebase) -> str:
-    from dbkit.migrate.source.parity import parity
-
-    report = parity(codebase)
-    schema = len(report.differences("schema"))
-    verdict = (
-        f"{schema} schema-level difference(s): replacing those hand-written classes needs a migration or a fix."
-        if schema
-        else "No schema-level difference: every generated model can replace its hand-written class."
+def _verdict_section(review: Review) -> str:
+    state = (
+        "none"
+        if review.plan is None or not review.plan.changes
+        else "refused"
+        if review.refused
+        else "accepted"
     )
     parts = [
-        "<h2>Parity: hand-written vs generated</h2>",
-        f"<p>{escape(verdict)}</p>",
-        parity_summary_table(report).to_html(),
+        '<h2 id="verdict">Verdict</h2>',
+        f'<p class="verdict {state}">{escape(review.verdict_summary)}</p>',
     ]
-    if report.differences():
-        parts.append(parity_table(report).to_html())
+    if review.verdict is not None and review.refused:
+        parts.append(
+            "<ul>" + "".join(f"<li>{escape(text)}</li>" for text in review.verdict.refusals) + "</ul>"
+        )
     return "\n".join(parts)
 
 
-def _diff_section(codebase: Codebase, target: str | Path) -> str:
-    from dbkit.migrate import api
-
-    new = api.snapshot_of(target)
-    diff = api.diff(api.codebase_snapshot(codebase), new)
-    verdict = diff.lint(snapshot=new)
-    parts = [
-        f"<h2>Changes towards {escape(Path(str(target)).name)}</h2>",
-        f"<pre>{escape(diff.message or '(no migration_notes)')}</pre>",
-    ]
+def _change_sections(review: Review) -> list[str]:
+    diff, verdict, plan = review.diff, review.verdict, review.plan
+    assert diff is not None and verdict is not None and plan is not None
     if not diff.changes:
-        parts.append("<p>No change.</p>")
-        return "\n".join(parts)
-    parts += [
+        return []
+    changes = [
+        '<h2 id="changes">Changes</h2>',
+        f"<pre>{escape(diff.message)}</pre>" if diff.message else "",
         diff_chart(diff).to_svg(),
         diff_table(diff, verdict).to_html(),
-        f"<pre>{escape(verdict_text(verdict))}</pre>",
+        *(f"<p>{escape(note)}</p>" for note in plan.notes),
+        _plans_html(verdict),
+        _locks_html(verdict),
     ]
+    sections = ["\n".join(part for part in changes if part)]
     if diff.suggestions:
-        parts.append(suggestions_table(diff).to_html())
+        sections.append('<h2 id="renames">Rename suggestions</h2>\n' + suggestions_table(diff).to_html())
+    sections.append(_sql_section(review))
+    if review.verify is not None or review.verify_skipped:
+        sections.append(_verify_section(review))
+    return sections
+
+
+def _plans_html(verdict: Verdict) -> str:
+    if not verdict.plans:
+        return ""
+    items = "".join(
+        f"<li><code>{escape(plan.table)}.{escape(plan.column)}</code>: {escape('; '.join(plan.steps))}</li>"
+        for plan in verdict.plans
+    )
+    return f"<p>Backfills:</p><ul>{items}</ul>"
+
+
+def _locks_html(verdict: Verdict) -> str:
+    import pandas as pd
+
+    rows = lock_rows(verdict)
+    if not rows:
+        return f"<p>{escape(NO_LOCKS)}</p>"
+    frame = pd.DataFrame(rows).fillna("").astype(object)
+    styler = frame.style.set_uuid("dbkit-locks").hide(axis="index").set_caption("PostgreSQL locks")
+    return styler.to_html()
+
+
+def _sql_section(review: Review) -> str:
+    if not review.sql:
+        return ""
+    intro = (
+        "What the revision runs, per operation: SQLite on an empty copy of the old schema, PostgreSQL "
+        "as Alembic's offline mode writes it."
+    )
+    if review.refused:
+        intro += (
+            " The revision is refused as it stands: this is what it would run once the refusals are resolved."
+        )
+    parts = ['<h2 id="sql">SQL the revision runs</h2>', f"<p>{escape(intro)}</p>"]
+    for number, operation in enumerate(review.sql, start=1):
+        blocks = "".join(
+            f"<p>{DIALECT_NAMES[dialect]}</p><pre>{escape(operation.sql[dialect])}</pre>"
+            for dialect in DIALECTS
+        )
+        parts.append(f"<details><summary>{number}. {escape(operation.title)}</summary>{blocks}</details>")
     return "\n".join(parts)
 
 
-def _diagram_section(codebase: Codebase) -> str:
-    from dbkit.migrate import api
+def _verify_section(review: Review) -> str:
+    from dbkit.notebook.frames import verify_text
 
-    text = mermaid_er(api.codebase_snapshot(codebase))
-    return (
-        "<h2>Entity-relationship diagram (Mermaid source)</h2>\n"
-        "<p>Paste into a Markdown <code>```mermaid</code> block (GitHub, JupyterLab) to draw it.</p>\n"
-        f"<pre>{escape(text)}</pre>"
-    )
+    text = verify_text(review.verify) if review.verify is not None else review.verify_skipped
+    return f'<h2 id="verify">Verify on a scratch copy</h2>\n<pre>{escape(text)}</pre>'
+
+
+def _codebase_section(review: Review) -> str:
+    parts = []
+    if review.parity is not None:
+        schema = len(review.parity.differences("schema"))
+        verdict = (
+            f"{schema} schema-level difference(s): replacing those hand-written classes needs a migration or a fix."
+            if schema
+            else "No schema-level difference: every generated model can replace its hand-written class."
+        )
+        parts += [
+            '<h2 id="parity">Parity: hand-written vs generated</h2>',
+            f"<p>{escape(verdict)}</p>",
+            parity_summary_table(review.parity).to_html(),
+        ]
+        if review.parity.differences():
+            parts.append(parity_table(review.parity).to_html())
+    if review.inventory is not None:
+        result = review.inventory
+        summary = ", ".join(
+            f"{count} {phase.replace('_', '-')}" for phase, count in result.phase_counts().items()
+        )
+        parts += [
+            '<h2 id="inventory">Inventory</h2>',
+            f"<p>{len(result.tables)} tables: {escape(summary)}.</p>",
+            phase_chart({"tables": result}).to_svg(),
+            inventory_table(result).to_html(),
+        ]
+        if result.problems:
+            parts.append(problems_table(result).to_html())
+    return "\n".join(parts)
+
+
+def _diagram_section(review: Review) -> str:
+    if review.new is not None and review.diff is not None:
+        svg = er_svg(
+            review.new, change_marks(review.diff.changes, review.new), title="ER diagram of the change"
+        )
+    else:
+        svg = er_svg(review.old, title="ER diagram")
+    return f'<h2 id="diagram">Entity-relationship diagram</h2>\n<div class="diagram">\n{svg}\n</div>'

@@ -203,11 +203,11 @@ def test_report_is_one_self_contained_deterministic_page(tmp_path: Path) -> None
     second = write_report(SAMPLE_APP, tmp_path / "b.html", target=EVOLUTION_V2)
     html = first.read_text()
     assert html == second.read_text()
-    for heading in ("Inventory", "Parity: hand-written vs generated", "Changes towards v2", "erDiagram"):
-        assert heading in html
-    assert "drop_column" in html and "refused" in html and "<svg" in html
+    for heading in ("Verdict", "Changes", "SQL the revision runs", "Inventory", "Parity: hand-written vs generated"):
+        assert f">{heading}</h2>" in html
+    assert "drop_column" in html and "refused" in html and '<svg class="er-diagram"' in html
     assert not re.search(r"<script|<link|src=\"http", html)
-    assert "Changes towards" not in write_report(SAMPLE_APP, tmp_path / "c.html").read_text()
+    assert ">Changes</h2>" not in write_report(SAMPLE_APP, tmp_path / "c.html").read_text()
 
 
 def test_workspace_copies_codebase_and_database_and_leaves_the_originals_alone(tmp_path: Path) -> None:
