@@ -2,8 +2,9 @@
 
 Layout (deterministic, so the report keeps the same bytes): a table sits one layer right of the
 deepest table it references (longest path over foreign keys; self-references and cycles ignored),
-layers become columns of boxes ordered by name, and a layer with more than
-:data:`MAX_BOXES_PER_COLUMN` tables wraps into further columns. Box sizes come from the text they
+layers become columns of boxes ordered by name, a layer with more than
+:data:`MAX_BOXES_PER_COLUMN` tables wraps into further columns, and columns reaching past
+:data:`MAX_WIDTH` start a new band below. Box sizes come from the text they
 hold (a monospace font, so width is characters times a fixed advance). Foreign keys are curves
 from the referencing column's row to the referenced table's header.
 
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from dbkit.migrate.schema.snapshot import ColumnSnapshot, Snapshot, TableSnapshot
 
 MAX_BOXES_PER_COLUMN = 6
+#: Columns that would reach past this width start a new band below (a long chain of references).
+MAX_WIDTH = 2400
 _FONT_SIZE = 12
 _CHAR_WIDTH = 7.3  # a 12px monospace advance (DejaVu Sans Mono: 7.22), rounded up
 _ROW = 17
@@ -83,14 +86,17 @@ def layout(tables: list[TableSnapshot], marks: ChangeMarks | None = None) -> dic
             members[i : i + MAX_BOXES_PER_COLUMN] for i in range(0, len(members), MAX_BOXES_PER_COLUMN)
         ]
     boxes: dict[str, Box] = {}
-    x = float(_MARGIN)
+    x, band_top, band_bottom = float(_MARGIN), float(_MARGIN + _LEGEND), float(_MARGIN + _LEGEND)
     for members in columns:
         column_width = max(_box_width(table, marks) for table in members)
-        y = float(_MARGIN + _LEGEND)
+        if x > _MARGIN and x + column_width > MAX_WIDTH:  # a long chain of layers wraps into a new band
+            x, band_top = float(_MARGIN), band_bottom + _GAP_Y
+        y = band_top
         for table in members:
             height = _HEADER + _ROW * len(table.columns) + _PAD // 2
             boxes[table.name] = Box(table, x, y, _box_width(table, marks), float(height))
             y += height + _GAP_Y
+        band_bottom = max(band_bottom, y - _GAP_Y)
         x += column_width + _GAP_X
     return boxes
 

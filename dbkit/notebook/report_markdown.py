@@ -4,14 +4,15 @@ GitHub- and GitLab-flavoured: pipe tables, ``<details>`` blocks folding the SQL 
 operation, and a ```` ```mermaid ```` ER diagram (both forges draw it). A comment is capped
 (GitHub: 65,536 characters), so :func:`review_markdown` stays under :data:`MAX_CHARACTERS`: when
 the full report is longer it drops detail in a fixed order (the diagram's unchanged tables, the
-SQL, unchanged tables' parity rows, then changes past those that fit) and says what it cut.
+SQL, unchanged tables' parity rows, the diagram, then changes past those that fit) and says what
+it cut.
 The first line is :data:`MARKER`, a hidden comment a CI job finds its earlier comment by.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from dbkit.notebook.diagram import change_marks, mermaid_er
@@ -34,7 +35,7 @@ MARKER = "<!-- dbkit-report -->"
 class _Detail:
     """How much a rendering holds; :func:`review_markdown` lowers these until the text fits."""
 
-    diagram_all_tables: bool = True
+    diagram: str = "all"  # "all" tables, "changed" tables only, or "none"
     sql: bool = True
     parity_all_tables: bool = True
     change_rows: int | None = None  # None: all
@@ -61,23 +62,15 @@ def review_markdown(review: Review, limit: int = MAX_CHARACTERS) -> str:
 
 
 _REDUCTIONS: Sequence[tuple[Callable[[_Detail], _Detail], str]] = (
-    (
-        lambda d: _Detail(False, d.sql, d.parity_all_tables, d.change_rows),
-        "the diagram shows changed tables only",
-    ),
-    (
-        lambda d: _Detail(d.diagram_all_tables, False, d.parity_all_tables, d.change_rows),
-        "the SQL of each operation",
-    ),
-    (
-        lambda d: _Detail(d.diagram_all_tables, d.sql, False, d.change_rows),
-        "parity rows of tables that match",
-    ),
+    (lambda d: replace(d, diagram="changed"), "the diagram's unchanged tables"),
+    (lambda d: replace(d, sql=False), "the SQL of each operation"),
+    (lambda d: replace(d, parity_all_tables=False), "parity rows of tables that match"),
+    (lambda d: replace(d, diagram="none"), "the ER diagram"),
 )
 
 
 def _with_rows(detail: _Detail, rows: int) -> _Detail:
-    return _Detail(detail.diagram_all_tables, detail.sql, detail.parity_all_tables, rows)
+    return replace(detail, change_rows=rows)
 
 
 def _most_rows_that_fit(render: Callable[[int], str], total: int, limit: int) -> int:
@@ -209,12 +202,14 @@ def _parity(review: Review, detail: _Detail) -> list[str]:
 
 
 def _diagram(review: Review, detail: _Detail) -> list[str]:
+    if detail.diagram == "none":
+        return []
     if review.new is not None and review.diff is not None:
         snapshot, marks = review.new, change_marks(review.diff.changes, review.new)
         changed = sorted(marks.tables)
     else:
         snapshot, marks, changed = review.old, None, []
-    tables = None if detail.diagram_all_tables else changed
+    tables = None if detail.diagram == "all" else changed
     text = mermaid_er(snapshot, tables=tables, marks=marks)
     note = ""
     if len(text) > MAX_DIAGRAM_CHARACTERS:
