@@ -175,6 +175,7 @@ def cmd_revision(args: argparse.Namespace) -> int:
         from_source=args.from_source,
         allow_destructive=args.allow_destructive,
         backfills=_backfills(args.backfill),
+        transactional=args.transactional,
     )
     if not written:
         sys.stdout.write("no change: nothing written\n")
@@ -318,6 +319,11 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--versions", required=True)
     verify.add_argument("--url")
 
+    revision.add_argument(
+        "--transactional",
+        action="store_true",
+        help="plain DDL in one transaction instead of online steps (safe on a live PostgreSQL table)",
+    )
     check = add("check", cmd_check, "Compare a live database with the models.")
     check.add_argument("source")
     check.add_argument("--url", required=True)

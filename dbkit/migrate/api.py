@@ -353,8 +353,13 @@ def _skipped_indexes(changes: Iterable[Any], baseline: Snapshot | None) -> list[
     ]
 
 
-def write_planned_revision(plan: RevisionPlan, versions_dir: str | Path) -> list[WrittenRevision]:
-    """Write the plan (a baseline first when the directory is new); refused plans write nothing."""
+def write_planned_revision(
+    plan: RevisionPlan, versions_dir: str | Path, *, transactional: bool = False
+) -> list[WrittenRevision]:
+    """Write the plan (a baseline first when the directory is new); refused plans write nothing.
+
+    The revision's steps are online (safe on a live PostgreSQL table) unless ``transactional``.
+    """
     from dbkit.migrate.revisions.table_ops import baseline_ops
     from dbkit.migrate.revisions.writer import write_revision
     from dbkit.migrate.schema.documents import dump_snapshot
@@ -373,7 +378,9 @@ def write_planned_revision(plan: RevisionPlan, versions_dir: str | Path) -> list
     if not plan.changes:
         return written
     upgrade = revision_operations(plan)
-    written.append(write_revision(versions_dir, upgrade, plan.message, from_text, dump_snapshot(plan.new)))
+    to_text = dump_snapshot(plan.new)
+    online = not transactional
+    written.append(write_revision(versions_dir, upgrade, plan.message, from_text, to_text, online=online))
     return written
 
 
@@ -396,8 +403,11 @@ def revision(
     allow_destructive: bool = False,
     backfills: Mapping[str, str] | None = None,
     accepted_renames: Iterable[str] = (),
+    transactional: bool = False,
 ) -> list[WrittenRevision]:
-    """Plan and write the next revision(s) leading to NEW's schema; see :func:`plan_revision`."""
+    """Plan and write the next revision(s) leading to NEW's schema; see :func:`plan_revision`.
+
+    ``transactional``: one transaction of plain DDL instead of online steps (see the README)."""
     plan = plan_revision(
         new,
         versions_dir,

@@ -560,3 +560,7 @@ def _render_drop_enum_type(context: AutogenContext, operation: DropEnumTypeIfUnu
     schema = f", schema={operation.schema!r}" if operation.schema else ""
     values = f", values={operation.values!r}" if operation.values else ""
     return f"{context.opts['alembic_module_prefix']}drop_enum_type_if_unused({operation.enum_name!r}{values}{schema})"
+
+
+# The online operations (op.create_index_online, op.online_step...) register themselves on import.
+from dbkit.migrate.revisions import online as _online  # noqa: E402, F401

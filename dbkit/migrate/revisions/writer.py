@@ -46,6 +46,7 @@ from dbkit.migrate.revisions.history import (
     single_head,
     snapshots_equal,
 )
+from dbkit.migrate.revisions.online import batches_on_sqlite, online_operations
 from dbkit.migrate.revisions.reasons import annotate
 from dbkit.migrate.revisions.reversal import reverse_upgrade_ops
 from dbkit.migrate.revisions.table_ops import _with_enum_type_cleanup, group_per_table
@@ -82,8 +83,8 @@ def render_body(container: ops.OpContainer) -> tuple[str, set[str]]:
         },
     )
     rendered = _render_cmd_body(annotate(_with_enum_type_cleanup(container)), context)
-    lines = [line for line in rendered.splitlines() if not line.strip().startswith(_RENDER_MARKERS)]
-    body = "\n".join(lines).strip("\n")
+    lines = [line.rstrip() for line in rendered.splitlines() if not line.strip().startswith(_RENDER_MARKERS)]
+    body = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")  # nested blocks end in several blank lines
     if _needs_foreign_key_guard(container):
         indented = "\n".join(f"    {line}" if line else line for line in body.splitlines())
         body = f"with dbkit_ops.sqlite_foreign_keys_suspended(op):\n{indented}"
@@ -119,7 +120,10 @@ def _render_postgresql_json(type_: Any, context: AutogenContext) -> str | bool:
 
 def _needs_foreign_key_guard(container: ops.OpContainer) -> bool:
     """Batch blocks recreate tables and dropped tables delete rows: both cascade with enforced FKs."""
-    return any(isinstance(operation, ops.ModifyTableOps | ops.DropTableOp) for operation in container.ops)
+    return any(
+        isinstance(operation, ops.ModifyTableOps | ops.DropTableOp) or batches_on_sqlite(operation)
+        for operation in container.ops
+    )
 
 
 _TEMPLATE = '''\
@@ -228,13 +232,15 @@ def write_revision(
     *,
     revision_id: str | None = None,
     lock_timeout: float = 30.0,
+    online: bool = False,
 ) -> WrittenRevision:
     """Write one revision onto the single head of ``versions_dir`` (created if missing).
 
     Refuses when the directory has several heads, or when ``from_snapshot`` is not what the
     head recorded (the head moved while this revision was prepared: prepare it again). The file
     appears whole or not at all (temp file + rename), under a lock so concurrent writers chain
-    or refuse instead of forking the history.
+    or refuse instead of forking the history. ``online``: each step in its online form (see
+    :mod:`dbkit.migrate.revisions.online`), safe on a live PostgreSQL table, the same on SQLite.
     """
 
     versions = Path(versions_dir).resolve()
@@ -248,6 +254,8 @@ def write_revision(
             "Use reversible operations; build drops from the "
             "dropped object (e.g. DropColumnOp.from_column_and_tablename) so they can be reversed."
         ) from None
+    if online:
+        upgrade, downgrade = online_operations(upgrade), online_operations(downgrade)
     with revision_lock(versions, timeout=lock_timeout):
         history = read_history(versions)
         down_revision = single_head(history, versions)

@@ -8,6 +8,8 @@ byte-identical to them. Rerun it only for a deliberate change of the contract.
 One deliberate change since: a baseline written together with a change is named after the schema it
 records ("baseline: the existing schema (50 tables)"), no longer after the change that follows it
 ("baseline: bench change"); the first line of ``bench_revision.py.txt`` was edited to match.
+Another (issue #11): ``dbkit revision`` writes online operations by default, so the change revision
+of ``bench_revision.py.txt`` was rewritten by this script (``--transactional`` writes the old form).
 """
 
 from __future__ import annotations

@@ -1,0 +1,172 @@
+"""Online revisions: one file, run unchanged on SQLite and on the real PostgreSQL, each step in its
+safe form there, idempotent (a re-run completes) and reversible from an intermediate state."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from dbkit.migrate import api
+from dbkit.migrate.revisions import runner
+from dbkit.migrate.revisions.online import not_null_check_name
+from dbkit.migrate.schema.from_models import snapshot_from_metadata
+from dbkit.migrate.schema.snapshot import Snapshot
+from dbkit.naming import naming_convention
+
+
+def events_schema(*, online_changes: bool) -> Snapshot:
+    """``accounts`` and ``events``; the second version adds what locks a live table."""
+    metadata = sa.MetaData(naming_convention=naming_convention())
+    sa.Table("accounts", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    columns: list[sa.SchemaItem] = [
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("account_id", sa.Integer, nullable=True),
+        sa.Column("kind", sa.String(20), nullable=True),
+        sa.Column("payload", sa.Text, nullable=not online_changes),
+        sa.Column("note", sa.String(100 if online_changes else 50), nullable=True),
+        sa.Column("code", sa.String(20), nullable=True),
+    ]
+    if online_changes:
+        columns += [
+            sa.Column("source", sa.String(20), nullable=True),
+            sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name="fk_events_account_id_accounts"),
+            sa.CheckConstraint("kind <> ''", name="ck_events_kind_not_empty"),
+            sa.UniqueConstraint("code", name="uq_events_code"),
+            sa.Index("ix_events_kind", "kind"),
+        ]
+    sa.Table("events", metadata, *columns)
+    return snapshot_from_metadata(metadata)
+
+
+@pytest.fixture
+def versions(tmp_path: Path) -> Path:
+    directory = tmp_path / "versions"
+    api.revision(events_schema(online_changes=False), directory, message="baseline")
+    api.revision(events_schema(online_changes=True), directory, message="online changes")
+    return directory
+
+
+def _fill(url: str, rows: int = 50) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO accounts (id) VALUES (1), (2)")
+        for number in range(rows):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO events (id, account_id, kind, payload, note, code) "
+                    "VALUES (:id, :account, 'click', 'x', 'n', :code)"
+                ),
+                {"id": number + 1, "account": number % 2 + 1, "code": f"c{number}"},
+            )
+    engine.dispose()
+
+
+def _online_revision(versions: Path) -> Path:
+    return next(path for path in versions.glob("*.py") if "online_changes" in path.name)
+
+
+def test_dbkit_revision_writes_online_operations_by_default(versions: Path) -> None:
+    text = _online_revision(versions).read_text()
+    for call in (
+        "op.create_index_online(op.f('ix_events_kind'), 'events', ['kind']",
+        "op.create_foreign_key_online(op.f('fk_events_account_id_accounts'), 'events', 'accounts'",
+        "op.create_check_constraint_online(op.f('ck_events_kind_not_empty'), 'events'",
+        "op.create_unique_constraint_online(op.f('uq_events_code'), 'events', ['code'])",
+        "op.set_not_null_online('events', 'payload'",
+        "for attempt in op.online_step('events', 'add column events.source', done=[['column', 'events', 'source']]):",
+    ):
+        assert call in text
+    assert "op.create_index(" not in text
+
+
+def test_transactional_revision_keeps_plain_operations(tmp_path: Path) -> None:
+    directory = tmp_path / "versions"
+    api.revision(events_schema(online_changes=False), directory, message="baseline")
+    api.revision(events_schema(online_changes=True), directory, message="plain", transactional=True)
+    text = next(path for path in directory.glob("*.py") if "plain" in path.name).read_text()
+    assert "_online" not in text and "online_step" not in text
+    assert "batch_op.create_index(batch_op.f('ix_events_kind'), ['kind']" in text
+
+
+def _postgresql_state(url: str) -> dict[str, object]:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        state = {
+            "constraints": dict(
+                conn.exec_driver_sql(
+                    "SELECT conname, convalidated FROM pg_constraint WHERE conrelid = 'events'::regclass "
+                    "AND contype IN ('f', 'c', 'u')"
+                ).all()
+            ),
+            "indexes": dict(
+                conn.exec_driver_sql(
+                    "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                    "WHERE i.indrelid = 'events'::regclass"
+                ).all()
+            ),
+            "payload_not_null": conn.exec_driver_sql(
+                "SELECT attnotnull FROM pg_attribute WHERE attrelid = 'events'::regclass AND attname = 'payload'"
+            ).scalar(),
+        }
+    engine.dispose()
+    return state
+
+
+def test_one_online_revision_runs_on_both_backends_up_and_down(versions: Path, database_url: str) -> None:
+    runner.upgrade(versions, database_url, to=_baseline(versions))
+    _fill(database_url)
+    runner.upgrade(versions, database_url)
+    differences = runner.schema_differences(runner.history(versions)[-1].to_snapshot, _live(database_url))
+    assert differences == []
+    runner.downgrade(versions, database_url, "-1")
+    differences = runner.schema_differences(runner.history(versions)[0].to_snapshot, _live(database_url))
+    assert differences == []
+    engine = sa.create_engine(database_url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM events").scalar() == 50
+    engine.dispose()
+
+
+def test_on_postgresql_constraints_end_validated_and_the_temporary_check_is_gone(
+    versions: Path, postgres_url: str
+) -> None:
+    runner.upgrade(versions, postgres_url, to=_baseline(versions))
+    _fill(postgres_url)
+    runner.upgrade(versions, postgres_url)
+    state = _postgresql_state(postgres_url)
+    assert state["constraints"] == {
+        "fk_events_account_id_accounts": True,
+        "ck_events_kind_not_empty": True,
+        "uq_events_code": True,
+    }
+    assert not_null_check_name("events", "payload") not in state["constraints"]
+    assert all(state["indexes"].values())  # no INVALID index
+    assert state["payload_not_null"] is True
+
+
+def test_upgrade_sql_shows_the_online_statements(versions: Path, postgres_url: str) -> None:
+    sql = runner.upgrade(versions, postgres_url, sql=True) or ""
+    for statement in (
+        "CREATE INDEX CONCURRENTLY IF NOT EXISTS ix_events_kind ON events (kind)",
+        "FOREIGN KEY(account_id) REFERENCES accounts (id) NOT VALID",
+        "VALIDATE CONSTRAINT fk_events_account_id_accounts",
+        "CHECK (payload IS NOT NULL) NOT VALID",
+        "ALTER COLUMN payload SET NOT NULL",
+        "UNIQUE USING INDEX uq_events_code",
+        "SET lock_timeout = '200ms'",
+    ):
+        assert statement in sql
+
+
+def _baseline(versions: Path) -> str:
+    return runner.history(versions)[0].revision
+
+
+def _live(url: str) -> object:
+    engine = sa.create_engine(url)
+    try:
+        return runner.live_snapshot(engine)
+    finally:
+        engine.dispose()
