@@ -220,8 +220,15 @@ def cmd_stamp(args: argparse.Namespace) -> int:
 
 def cmd_upgrade(args: argparse.Namespace) -> int:
     from dbkit.migrate import api
+    from dbkit.migrate.revisions.locks import parse_duration
 
-    output = api.upgrade(Path(args.versions), args.url, to=args.to, sql=args.sql)
+    def report(retry: Any) -> None:
+        sys.stderr.write(f"{retry}\n")
+
+    timeout = parse_duration(args.lock_timeout)
+    output = api.upgrade(
+        Path(args.versions), args.url, to=args.to, sql=args.sql, lock_timeout=timeout, on_lock_retry=report
+    )
     if output:
         sys.stdout.write(output)
     return EXIT_OK
@@ -338,6 +345,12 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade.add_argument("--url", required=True)
     upgrade.add_argument("--to", default="head")
     upgrade.add_argument("--sql", action="store_true", help="print the SQL instead of running it")
+    upgrade.add_argument(
+        "--lock-timeout",
+        default="200ms",
+        metavar="DURATION",
+        help="longest wait for each online step's lock before it retries with backoff (default 200ms)",
+    )
 
     downgrade = add("downgrade", cmd_downgrade, "Revert revisions (an id, base, or a step such as -1).")
     downgrade.add_argument("--versions", required=True)

@@ -417,7 +417,7 @@ def revision(
         backfills=backfills,
         accepted_renames=accepted_renames,
     )
-    return write_planned_revision(plan, versions_dir)
+    return write_planned_revision(plan, versions_dir, transactional=transactional)
 
 
 # -- applying ------------------------------------------------------------------------------------------
@@ -427,10 +427,24 @@ def verify(versions_dir: str | Path, url: str | None = None, on_step: Any = None
     return run(versions_dir, url, on_step=on_step)
 
 
-def upgrade(versions_dir: str | Path, url: str, to: str = "head", sql: bool = False) -> str | None:
+def upgrade(
+    versions_dir: str | Path,
+    url: str,
+    to: str = "head",
+    sql: bool = False,
+    *,
+    lock_timeout: float | None = None,
+    on_lock_retry: Any = None,
+) -> str | None:
+    """Apply revisions; online steps ask for each lock for at most ``lock_timeout`` seconds (default
+    0.2) and retry with backoff, calling ``on_lock_retry(retry)`` each time."""
     from dbkit.migrate.revisions import runner
+    from dbkit.migrate.revisions.locks import LockPolicy
 
-    return runner.upgrade(versions_dir, url, to, sql=sql)
+    policy = LockPolicy(on_retry=on_lock_retry)
+    if lock_timeout is not None:
+        policy.lock_timeout = lock_timeout
+    return runner.upgrade(versions_dir, url, to, sql=sql, lock_policy=policy)
 
 
 def downgrade(versions_dir: str | Path, url: str, to: str) -> None:

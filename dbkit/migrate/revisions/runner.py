@@ -23,6 +23,7 @@ from dbkit.manager import normalize_url
 from dbkit.migrate.diff.compare import diff_snapshots
 from dbkit.migrate.revisions.environment import alembic_config
 from dbkit.migrate.revisions.history import RecordedRevision, RevisionError, read_history, single_head
+from dbkit.migrate.revisions.locks import POLICY_ATTRIBUTE, LockPolicy
 from dbkit.migrate.schema.documents import load_snapshot
 from dbkit.migrate.schema.from_database import snapshot_from_database
 
@@ -74,10 +75,22 @@ def _run(action: str, command: Callable[..., T], *args: Any, **kwargs: Any) -> T
         return command(*args, **kwargs)
 
 
-def upgrade(versions_dir: str | Path, url: str, to: str = "head", *, sql: bool = False) -> str | None:
-    """Upgrade the database to ``to``; with ``sql``, return the SQL instead of running it (for a DBA)."""
+def upgrade(
+    versions_dir: str | Path,
+    url: str,
+    to: str = "head",
+    *,
+    sql: bool = False,
+    lock_policy: LockPolicy | None = None,
+) -> str | None:
+    """Upgrade the database to ``to``; with ``sql``, return the SQL instead of running it (for a DBA).
+
+    ``lock_policy``: how online steps take their locks (``lock_timeout``, retries, and an
+    ``on_retry`` callback that reports each retry); its ``retries`` list holds them afterwards.
+    """
 
     config = _config(versions_dir, url)
+    config.attributes[POLICY_ATTRIBUTE] = lock_policy or LockPolicy()
     if to == "head":  # several heads: refuse before connecting (which would create an SQLite file)
         single_head(read_history(versions_dir), Path(versions_dir))
     if not sql:
@@ -98,10 +111,12 @@ def upgrade(versions_dir: str | Path, url: str, to: str = "head", *, sql: bool =
     return buffer.getvalue()
 
 
-def downgrade(versions_dir: str | Path, url: str, to: str) -> None:
+def downgrade(versions_dir: str | Path, url: str, to: str, *, lock_policy: LockPolicy | None = None) -> None:
     """Downgrade to ``to``: a revision id, ``base``, or a relative step such as ``-1``."""
 
-    _run(f"Downgrade to {to}", command.downgrade, _config(versions_dir, url), to)
+    config = _config(versions_dir, url)
+    config.attributes[POLICY_ATTRIBUTE] = lock_policy or LockPolicy()
+    _run(f"Downgrade to {to}", command.downgrade, config, to)
 
 
 def history(versions_dir: str | Path) -> tuple[RecordedRevision, ...]:
