@@ -89,10 +89,15 @@ def format_parity(report: Any) -> str:
     return "\n".join([*lines, verdict]) + "\n"
 
 
-def format_diff(result: Any) -> str:
+def format_diff(result: Any, row_estimates: dict[str, int] | None = None) -> str:
     if not result.changes:
         return "no change\n"
-    lines = [f"{c.risk!s:<22} {c.op!s:<20} {c.label}" for c in result.changes]
+    verdict = result.lint(row_counts=row_estimates)
+    lines = []
+    for finding in verdict.findings:
+        c = finding.change
+        lines.append(f"{c.risk!s:<22} {c.op!s:<20} {c.label}")
+        lines.extend(f"    {line}" for line in finding.review_lines())
     lines.extend(f"suggestion: {s.to_json()}" for s in result.suggestions)
     return "\n".join(lines) + "\n"
 
@@ -161,7 +166,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result.to_json())
     else:
-        sys.stdout.write(format_diff(result))
+        from dbkit.migrate.diff.lint import table_row_estimates
+
+        rows = table_row_estimates(args.old) if api.is_database_url(args.old) else None
+        sys.stdout.write(format_diff(result, rows))
     return EXIT_DIFFERENT if result.changes else EXIT_OK
 
 

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from dbkit.migrate.diff.changes import AddColumn, AddIndex, AlterColumn, Change, DropEnumValue, Op
-from dbkit.migrate.diff.risk import Risk, needs_backfill, rewrites_table
+from dbkit.migrate.diff.risk import Risk, is_widening, needs_backfill, rewrites_table
 from dbkit.migrate.schema.snapshot import POSTGRESQL
 
 if TYPE_CHECKING:
@@ -67,9 +67,21 @@ class BackfillPlan:
         }
 
 
+#: What a change does to the table's rows: nothing but the catalog, reads them all, or writes them all again.
+EFFECTS = ("metadata", "scan", "rewrite")
+
+
 @dataclass(frozen=True)
 class LockRisk:
-    """A PostgreSQL operation that blocks a large table, and the form that does not."""
+    """The PostgreSQL lock a change takes, in both forms, and on a large table the problem and its fix.
+
+    ``lock``/``effect``: the transactional form (plain DDL, one transaction), held for the whole
+    ``effect`` (``metadata``: an instant; ``scan``: reads every row; ``rewrite``: writes the table
+    again). ``online_lock``/``online_effect``: the longest-held lock of dbkit's online form (its
+    brief ACCESS EXCLUSIVE steps, if any, are bounded by ``lock_timeout`` and retried).
+    ``estimated_rows``: ``pg_class.reltuples`` when a database was given, else ``None``.
+    ``problem``/``safe_form``: set when the table is large enough to stall the application.
+    """
 
     table: str
     column: str | None
@@ -77,9 +89,41 @@ class LockRisk:
     rows: int
     problem: str
     safe_form: str
+    lock: str = ""
+    effect: str = "metadata"
+    online_lock: str = ""
+    online_effect: str = "metadata"
+    estimated_rows: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {key: getattr(self, key) for key in ("table", "column", "op", "rows", "problem", "safe_form")}
+        keys = (
+            "table",
+            "column",
+            "op",
+            "rows",
+            "problem",
+            "safe_form",
+            "lock",
+            "effect",
+            "online_lock",
+            "online_effect",
+            "estimated_rows",
+        )
+        return {key: getattr(self, key) for key in keys}
+
+    def phrase(self, *, online: bool = False) -> str:
+        """As a reviewer reads it: "rewrites `events` (≈2.0M rows) under ACCESS EXCLUSIVE"."""
+        lock, effect = (self.online_lock, self.online_effect) if online else (self.lock, self.effect)
+        verb = {"metadata": "changes only the catalog of", "scan": "scans", "rewrite": "rewrites"}[effect]
+        rows = f" (≈{_rows_text(self.estimated_rows)} rows)" if self.estimated_rows is not None else ""
+        return f"{verb} `{self.table}`{rows} under {lock}"
+
+
+def _rows_text(rows: int) -> str:
+    for size, unit in ((1_000_000_000, "G"), (1_000_000, "M"), (1_000, "k")):
+        if rows >= size:
+            return f"{rows / size:.1f}{unit}"
+    return str(rows)
 
 
 @dataclass(frozen=True)
@@ -90,10 +134,25 @@ class Finding:
     refusal: str | None = None
     plan: BackfillPlan | None = None
     lock_risks: tuple[LockRisk, ...] = ()
+    #: The PostgreSQL lock the change takes (every change that locks a table, whatever its size).
+    lock: LockRisk | None = None
+    #: Why running code breaks when this change lands alone, and how to stage it (expand/contract).
+    breaks_running_code: str | None = None
 
     @property
     def risk(self) -> Risk:
         return self.change.risk
+
+    def review_lines(self) -> list[str]:
+        """What a reviewer reads under the change: the lock in each form, and what breaks running code."""
+        lines = []
+        if self.lock is not None:
+            online = self.lock.phrase(online=True)
+            same = online == self.lock.phrase()
+            lines.append(f"PostgreSQL: {self.lock.phrase()}; online: {'the same' if same else online}")
+        if self.breaks_running_code:
+            lines.append(f"breaks running code: {self.breaks_running_code}")
+        return lines
 
 
 @dataclass(frozen=True)
@@ -126,6 +185,15 @@ class Verdict:
     def lock_risks(self) -> tuple[LockRisk, ...]:
         return tuple(risk for f in self.findings for risk in f.lock_risks)
 
+    @property
+    def locks(self) -> tuple[LockRisk, ...]:
+        """The lock of every change that takes one, in change order."""
+        return tuple(f.lock for f in self.findings if f.lock is not None)
+
+    @property
+    def breaks_running_code(self) -> tuple[str, ...]:
+        return tuple(f.breaks_running_code for f in self.findings if f.breaks_running_code)
+
     def by_risk(self) -> dict[Risk, list[Change]]:
         grouped: dict[Risk, list[Change]] = {risk: [] for risk in Risk}
         for finding in self.findings:
@@ -138,6 +206,8 @@ class Verdict:
             "refusals": list(self.refusals),
             "plans": [plan.to_json() for plan in self.plans],
             "lock_risks": [risk.to_json() for risk in self.lock_risks],
+            "locks": [lock.to_json() for lock in self.locks],
+            "breaks_running_code": list(self.breaks_running_code),
             "risks": {str(risk): len(changes) for risk, changes in self.by_risk().items()},
         }
 
@@ -173,10 +243,13 @@ def lint_changes(
         if plan is None and isinstance(change, AddColumn) and needs_backfill(change.definition):
             refusal = _backfill_refusal(change, models)
         rows = counts.get(change.table or "", 0)
+        lock = lock_of(change, plan, counts.get(change.table or "") if counts else None)
         lock_risks = (
-            _lock_risks(change, plan, rows) if dialect == POSTGRESQL and rows >= large_table_rows else ()
+            tuple(replace(risk, **_lock_fields(lock)) for risk in _lock_risks(change, plan, rows))
+            if dialect == POSTGRESQL and rows >= large_table_rows
+            else ()
         )
-        findings.append(Finding(change, refusal, plan, lock_risks))
+        findings.append(Finding(change, refusal, plan, lock_risks, lock, breaks_running_code(change)))
     return Verdict(tuple(findings))
 
 
@@ -318,12 +391,151 @@ def _lock_risks(change: Change, plan: BackfillPlan | None, rows: int) -> tuple[L
     return tuple(found)
 
 
+# -- the lock each change takes (PostgreSQL's ALTER TABLE / CREATE INDEX documentation) ------------
+AE, SUE, SRE, SHARE = "ACCESS EXCLUSIVE", "SHARE UPDATE EXCLUSIVE", "SHARE ROW EXCLUSIVE", "SHARE"
+
+#: op → (lock, effect) of the transactional form, and of the online form.
+_LOCKS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "drop_table": ((AE, "metadata"), (AE, "metadata")),
+    "rename_table": ((AE, "metadata"), (AE, "metadata")),
+    "add_column": ((AE, "metadata"), (AE, "metadata")),
+    "drop_column": ((AE, "metadata"), (AE, "metadata")),
+    "rename_column": ((AE, "metadata"), (AE, "metadata")),
+    "rename_constraint": ((AE, "metadata"), (AE, "metadata")),
+    "alter_primary_key": ((AE, "scan"), (AE, "scan")),
+    "add_index": ((SHARE, "scan"), (SUE, "scan")),
+    "drop_index": ((AE, "metadata"), (SUE, "metadata")),
+    "add_unique": ((AE, "scan"), (SUE, "scan")),
+    "drop_unique": ((AE, "metadata"), (AE, "metadata")),
+    "add_check": ((AE, "scan"), (SUE, "scan")),
+    "drop_check": ((AE, "metadata"), (AE, "metadata")),
+    "add_foreign_key": ((SRE, "scan"), (SUE, "scan")),
+    "drop_foreign_key": ((AE, "metadata"), (AE, "metadata")),
+    "drop_enum_value": ((AE, "rewrite"), (AE, "rewrite")),
+    "alter_table_comment": ((SUE, "metadata"), (SUE, "metadata")),
+}
+#: Volatile defaults: each row gets its own value, so ADD COLUMN rewrites the table. ``now()`` and
+#: ``CURRENT_TIMESTAMP`` are stable, not volatile: measured metadata-only on PostgreSQL 18.
+_VOLATILE_DEFAULT = re.compile(
+    r"\b(random|gen_random_uuid|uuid_generate_v\w*|nextval|clock_timestamp|timeofday)\s*\(", re.IGNORECASE
+)
+
+
+def lock_of(
+    change: Change, plan: BackfillPlan | None = None, estimated_rows: int | None = None
+) -> LockRisk | None:
+    """The PostgreSQL lock ``change`` takes in each form (``None``: a new table, or no table lock)."""
+    forms = _LOCKS.get(str(change.op))
+    if isinstance(change, AddColumn):
+        forms = _add_column_forms(change, plan)
+    elif isinstance(change, AlterColumn):
+        forms = _alter_column_forms(change)
+    if forms is None or change.table is None:
+        return None
+    (lock, effect), (online_lock, online_effect) = forms
+    return LockRisk(
+        change.table,
+        change.column,
+        str(change.op),
+        estimated_rows or 0,
+        "",
+        "",
+        lock=lock,
+        effect=effect,
+        online_lock=online_lock,
+        online_effect=online_effect,
+        estimated_rows=estimated_rows,
+    )
+
+
+def _add_column_forms(
+    change: AddColumn, plan: BackfillPlan | None
+) -> tuple[tuple[str, str], tuple[str, str]]:
+    column = change.definition
+    default = column.server_default or (plan.value if plan and plan.strategy == "temporary_default" else None)
+    if column.identity or column.computed or (default and _VOLATILE_DEFAULT.search(default)):
+        return (AE, "rewrite"), (AE, "rewrite")  # every row gets its own value: the table is written again
+    if plan is not None and plan.strategy == "nullable_then_backfill":
+        return (AE, "rewrite"), (AE, "rewrite")  # the UPDATE writes every row, in the same transaction
+    return (AE, "metadata"), (AE, "metadata")  # nullable, or a constant default (PostgreSQL 11+)
+
+
+def _alter_column_forms(change: AlterColumn) -> tuple[tuple[str, str], tuple[str, str]]:
+    if change.type is not None and rewrites_table(change.type.old, change.type.new):
+        return (AE, "rewrite"), (AE, "rewrite")
+    if change.nullable is not None and change.nullable.old and not change.nullable.new:
+        return (AE, "scan"), (SUE, "scan")  # online: a validated CHECK proves it, SET NOT NULL skips the scan
+    return (AE, "metadata"), (AE, "metadata")
+
+
+def _lock_fields(lock: LockRisk | None) -> dict[str, Any]:
+    if lock is None:
+        return {}
+    keys = ("lock", "effect", "online_lock", "online_effect", "estimated_rows")
+    return {key: getattr(lock, key) for key in keys}
+
+
+def breaks_running_code(change: Change) -> str | None:
+    """For a rename or an incompatible type change: what breaks in code deployed before it, and how to
+    stage it instead (expand/contract; dbkit does not write the staging)."""
+    op = str(change.op)
+    if op == "rename_column":
+        return (
+            f"Renaming {change.table}.{getattr(change, 'old', '')} breaks running code that still uses the old name. "
+            "Stage it: add the new column, write both (trigger or code), backfill in batches, switch reads, "
+            "then drop the old column in a later revision."
+        )
+    if op == "rename_table":
+        return (
+            f"Renaming table {getattr(change, 'old', change.table)} breaks running code that still uses the old "
+            "name. Stage it: rename, and create a view with the old name for the old code; drop the view "
+            "once no deployed code uses it."
+        )
+    if (
+        isinstance(change, AlterColumn)
+        and change.type is not None
+        and not is_widening(change.type.old, change.type.new)
+    ):
+        return (
+            f"Changing {change.target} from {change.type.old.kind} to {change.type.new.kind} breaks running code "
+            "that writes the old type, and rewrites the table. Stage it: add a column of the new type, "
+            "write both, backfill in batches, switch reads, then drop the old column."
+        )
+    return None
+
+
+def table_row_estimates(url: str) -> dict[str, int]:
+    """``pg_class.reltuples`` of each table of a PostgreSQL database (an estimate, refreshed by
+    ANALYZE and autovacuum; a never-analysed table counts as 0). Empty for other databases."""
+    import sqlalchemy as sa
+
+    from dbkit.manager import normalize_url
+
+    engine = sa.create_engine(normalize_url(url), poolclass=sa.pool.NullPool)
+    try:
+        if engine.dialect.name != POSTGRESQL:
+            return {}
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.text(
+                    "SELECT c.relname, c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    "WHERE c.relkind IN ('r', 'p') AND n.nspname = current_schema()"
+                )
+            ).all()
+        return {name: max(0, int(tuples)) for name, tuples in rows}
+    finally:
+        engine.dispose()
+
+
 __all__ = [
     "LARGE_TABLE_ROWS",
     "BackfillPlan",
     "Finding",
     "LockRisk",
     "Verdict",
+    "breaks_running_code",
     "lint_changes",
+    "lock_of",
+    "table_row_estimates",
     "waiver_names",
 ]
