@@ -15,6 +15,7 @@ _EXPORTS: dict[str, str] = {
     "DatabaseMixin": "dbkit.generate.database_mixin",
     "ApplicationModel": "dbkit.generate.database_mixin",
     "DBColumn": "dbkit.generate.options",
+    "DBRelationship": "dbkit.generate.options",
     "type_registry": "dbkit.generate.types",
     "TypeRegistry": "dbkit.generate.types",
     "ModelRegistry": "dbkit.generate.registry",

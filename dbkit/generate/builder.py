@@ -7,9 +7,10 @@ table arguments, validators), in the manner of sqlacodegen's generators.
 from __future__ import annotations
 
 import copy
+import functools
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,7 @@ from sqlalchemy.orm import relationship
 
 from dbkit.entity import AuditMixin, BaseMixin, EntityMixin, IdMixin, UpdateMixin, mixin_columns
 from dbkit.errors import ModelDefinitionError, ModelReferenceError
-from dbkit.generate.options import DBColumn, column_options
+from dbkit.generate.options import RELATIONSHIP_OPTIONS, DBColumn, DBRelationship, column_options
 from dbkit.generate.types import FieldContext, TypeRegistry, type_registry, unwrap_optional
 from dbkit.generate.validators import plan_validators
 from dbkit.manager import PK_COLUMN_TYPE, DatabaseManager
@@ -102,6 +103,8 @@ class ModelGenerator:
         self._backrefs: dict[tuple[str, str], str] = {}
         #: References by table name, checked before relationships are configured.
         self._table_references: list[tuple[type, str, str]] = []
+        #: Names ``db_relationships`` give as strings: ("table", association table) or ("class", name).
+        self._pending: list[tuple[type, str, str, str]] = []
         self._batch_depth = 0
 
     # -- entry point ---------------------------------------------------------------------------
@@ -147,6 +150,16 @@ class ModelGenerator:
             # SQLAlchemy configures on first use (a query, an instance) as the application always did.
             return
         missing = [(m, f, t) for m, f, t in self._table_references if not self._is_mapped(t)]
+        unresolved = [item for item in self._pending if not self._is_defined(item[2], item[3])]
+        if unresolved and not missing:
+            if strict:
+                _, label, kind, name = unresolved[0]
+                where = "MetaData has no table" if kind == "table" else "registry maps no class named"
+                raise ModelReferenceError(
+                    f"{label}: this manager's {where} {name!r}. Generate the model that defines it "
+                    "(or, for a hand-written class, adopt its base: DatabaseManager(url, base=Base))."
+                )
+            return
         if missing:
             if strict:
                 model, name, table = missing[0]
@@ -165,6 +178,11 @@ class ModelGenerator:
             self.manager.Base.registry.configure()
         except sa.exc.SQLAlchemyError as exc:
             raise ModelReferenceError(f"Configuring generated models failed: {exc}") from exc
+
+    def _is_defined(self, kind: str, name: str) -> bool:
+        if kind == "table":
+            return name in self.manager.metadata.tables
+        return any(m.class_.__name__ == name for m in self.manager.Base.registry.mappers)
 
     def _is_mapped(self, table: str) -> bool:
         return any(getattr(m.local_table, "name", None) == table for m in self.manager.Base.registry.mappers)
@@ -197,6 +215,7 @@ class ModelGenerator:
         for name, field in model.model_fields.items():
             if name not in provided:
                 attributes.update(self.reference_relationship(model, table, name, field, attributes))
+        attributes.update(self.declared_relationships(model, attributes))
         plan = plan_validators(model, attribute_of)
         attributes.update(plan.guards)
         attributes["__dbkit_untranslated_validators__"] = plan.untranslated
@@ -362,13 +381,117 @@ class ModelGenerator:
         if backref_name is None:
             backref_name = "children" if self_reference and relationship_name == "parent" else table
         self._claim_backref(model, name, target, backref_name)
-        kwargs: dict[str, Any] = {"foreign_keys": [column]}
+        resolve_target = functools.partial(self._resolve, model, name, target)
+        kwargs: dict[str, Any] = self._relationship_keywords(
+            model, options.relationship_options, related=lambda: resolve_target().__table__
+        )
+        kwargs["foreign_keys"] = [column]
         if backref_name:
-            kwargs["backref"] = make_backref(backref_name)
+            backref_keywords = self._relationship_keywords(
+                model, options.backref_options, related=lambda: self.manager.generated[model].__table__
+            )
+            kwargs["backref"] = make_backref(backref_name, **backref_keywords)
         if self_reference:
             pk_column = target.column
-            kwargs["remote_side"] = lambda: [self._resolve(model, name, target).__table__.c[pk_column]]
-        return {relationship_name: relationship(lambda: self._resolve(model, name, target), **kwargs)}
+            kwargs["remote_side"] = lambda: [resolve_target().__table__.c[pk_column]]
+        return {relationship_name: relationship(resolve_target, **kwargs)}
+
+    def _relationship_keywords(
+        self, model: type, options: Mapping[str, Any] | None, related: Callable[[], sa.Table]
+    ) -> dict[str, Any]:
+        """``relationship()`` keywords from ``relationship_options``/``backref_options``; an ``order_by``
+        given as column names of the related table (``"name desc"``) is resolved when mappers configure."""
+        keywords = dict(options or {})
+        unknown = sorted(set(keywords) - set(RELATIONSHIP_OPTIONS))
+        if unknown:
+            raise ModelDefinitionError(
+                f"{model.__name__}: relationship options {unknown} are not carried by dbkit; use "
+                f"{list(RELATIONSHIP_OPTIONS)}, or declare the relationship on the generated class by hand."
+            )
+        order_by = keywords.get("order_by")
+        if isinstance(order_by, str | tuple | list):
+            names = (order_by,) if isinstance(order_by, str) else tuple(order_by)
+            keywords["order_by"] = lambda: order_by_columns(model, related(), names)
+        return keywords
+
+    # -- relationships no field states -------------------------------------------------------------
+    def declared_relationships(self, model: type, attributes: dict[str, Any]) -> dict[str, Any]:
+        """The model's ``db_relationships``: one-to-many, many-to-many, adjacency lists, by name."""
+        declared = model.__dict__.get("db_relationships") or {}
+        built: dict[str, Any] = {}
+        for name, spec in declared.items():
+            if not isinstance(spec, DBRelationship):
+                raise ModelDefinitionError(
+                    f"{model.__name__}.db_relationships[{name!r}] is {spec!r}; give a dbkit.DBRelationship(...)."
+                )
+            if name in model.model_fields or name in attributes:
+                raise ModelReferenceError(
+                    f"{model.__name__}.db_relationships[{name!r}]: {name!r} is already a field or relationship "
+                    f"of {model.__name__}; name the relationship differently."
+                )
+            built[name] = self.declared_relationship(model, name, spec)
+        return built
+
+    def declared_relationship(self, model: type, name: str, spec: DBRelationship) -> Any:
+        label = f"{model.__name__}.db_relationships[{name!r}]"
+        target = self._relationship_target(model, label, spec.target)
+        related_table = functools.partial(self._table_of_target, label, target)
+        own_table = lambda: self.manager.generated[model].__table__  # noqa: E731
+        options = {
+            key: getattr(spec, key) for key in RELATIONSHIP_OPTIONS if getattr(spec, key) not in (None, ())
+        }
+        kwargs = self._relationship_keywords(model, options, related=related_table)
+        if spec.secondary is not None:
+            self._pending.append((model, label, "table", spec.secondary))
+            kwargs["secondary"] = spec.secondary
+        if spec.back_populates is not None:
+            kwargs["back_populates"] = spec.back_populates
+        if spec.backref is not None:
+            backref_options = self._relationship_keywords(model, spec.backref_options, related=own_table)
+            kwargs["backref"] = make_backref(spec.backref, **backref_options)
+        if spec.foreign_keys:
+            keys = spec.foreign_keys
+            kwargs["foreign_keys"] = lambda: [self._column(model, label, own_table(), key) for key in keys]
+        if spec.remote_side:
+            remote = spec.remote_side
+            kwargs["remote_side"] = lambda: [
+                self._column(model, label, related_table(), key) for key in remote
+            ]
+        return relationship(target, **kwargs)
+
+    def _relationship_target(self, model: type, label: str, target: Any) -> Any:
+        """What ``relationship()`` is given: a callable for a model (generated on demand), a class,
+        or a class name the registry resolves once a class of that name is mapped."""
+        if is_database_model(target):
+            if target not in self._in_progress:
+                self.generate(target)
+            return lambda: self.manager.generated[target]
+        if isinstance(target, str):
+            self._pending.append((model, label, "class", target))
+            return target
+        if isinstance(target, type) and hasattr(target, "__mapper__"):
+            return target
+        raise ModelReferenceError(
+            f"{label}: target {target!r} is not a DatabaseMixin model, a mapped class or a class name."
+        )
+
+    def _table_of_target(self, label: str, target: Any) -> sa.Table:
+        """The related table, once the target is mapped (called while mappers configure)."""
+        if isinstance(target, str):
+            mapped = [m for m in self.manager.Base.registry.mappers if m.class_.__name__ == target]
+            if len(mapped) != 1:
+                raise ModelReferenceError(f"{label}: {len(mapped)} mapped classes are named {target!r}.")
+            return mapped[0].local_table
+        resolved = target() if not isinstance(target, type) else target
+        return resolved.__table__
+
+    def _column(self, model: type, label: str, table: sa.Table, key: str) -> sa.Column[Any]:
+        table_name, _, column = key.rpartition(".")
+        if table_name:
+            table = self.manager.metadata.tables.get(table_name, table)
+        if column not in table.c:
+            raise ModelReferenceError(f"{label}: table {table.name!r} has no column {column!r}.")
+        return table.c[column]
 
     def _resolve(self, model: type, name: str, target: ReferenceTarget) -> type:
         resolved = target.mapped_class() if target.mapped_class else None
@@ -441,6 +564,19 @@ class ModelGenerator:
                 f"{model.__name__}.{name}: SQLAlchemy reserves the attribute name {name!r}. Rename the field "
                 f"(e.g. {name}_) and keep the column name with Annotated[..., DBColumn(name={name!r})]."
             )
+
+
+def order_by_columns(model: type, table: sa.Table, names: tuple[str, ...]) -> list[Any]:
+    """``("name", "created_at desc")`` → the columns of ``table``, descending where asked."""
+    found = []
+    for spec in names:
+        column, _, direction = spec.strip().partition(" ")
+        if column not in table.c or direction.strip().lower() not in ("", "asc", "desc"):
+            raise ModelReferenceError(
+                f"{model.__name__}: order_by {spec!r} is not a column of {table.name!r} with an optional asc/desc."
+            )
+        found.append(table.c[column].desc() if direction.strip().lower() == "desc" else table.c[column])
+    return found
 
 
 def copy_schema_item(model: type, item: Any) -> Any:

@@ -16,6 +16,7 @@ from pydantic._internal._model_construction import ModelMetaclass
 from dbkit.entity import Hooks, HooksDescriptor
 from dbkit.generate import crud_variants  # noqa: F401  (registers Create, Update, Search, Network)
 from dbkit.generate.builder import DATABASE_MODEL_MARKER, generator_for
+from dbkit.generate.options import DBRelationship
 from dbkit.generate.variants import install_variants
 from dbkit.manager import DatabaseManager, active_manager
 from dbkit.search import DateSearchModel, IdSearchModel
@@ -43,7 +44,8 @@ class DatabaseMixin(BaseModel, metaclass=DatabaseModelMeta):
     (``False`` drops ``created_*``/``updated_*``/``deleted_*``), ``db_mixins`` (extra
     SQLAlchemy mixins such as ``ParentMixin``) and ``db_class_name`` (the generated class's name;
     default: the model's name without ``Model``, the legacy class it replaces). Column options go
-    on fields via ``DBColumn``.
+    on fields via ``DBColumn``; relationships no field states (one-to-many, many-to-many,
+    adjacency lists) in ``db_relationships``, as :class:`~dbkit.generate.options.DBRelationship`.
     """
 
     model_config = ConfigDict(from_attributes=True)
@@ -55,6 +57,7 @@ class DatabaseMixin(BaseModel, metaclass=DatabaseModelMeta):
     audit_columns: ClassVar[bool] = True
     db_mixins: ClassVar[tuple[type, ...]] = ()
     db_class_name: ClassVar[str | None] = None
+    db_relationships: ClassVar[dict[str, DBRelationship]] = {}
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:

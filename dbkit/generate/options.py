@@ -15,6 +15,7 @@ Table-level options are class variables of the model: ``table_name``, ``table_co
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -60,6 +61,10 @@ class DBColumn:
     relationship: str | Literal[False] | None = None
     #: Backref attribute on the referenced class (default: this model's table name).
     backref: str | Literal[False] | None = None
+    #: ``relationship()`` keywords of the relationship (``lazy``, ``viewonly``...); see :data:`RELATIONSHIP_OPTIONS`.
+    relationship_options: Mapping[str, Any] | None = None
+    #: ``backref()`` keywords of the backref, e.g. ``{"cascade": "all, delete-orphan", "passive_deletes": True}``.
+    backref_options: Mapping[str, Any] | None = None
     #: Database name of an Enum type (default: the snake_case Enum class name).
     enum_name: str | None = None
     #: Store Enum members by ``"name"`` (SQLAlchemy's default) or by ``"value"``.
@@ -68,6 +73,49 @@ class DBColumn:
     native_enum: bool = True
     #: ``False`` keeps the field out of the table (an API-only field).
     persist: bool = True
+
+
+#: The relationship options dbkit carries (others, such as a custom ``primaryjoin``, are declared by hand).
+RELATIONSHIP_OPTIONS = ("cascade", "passive_deletes", "lazy", "order_by", "uselist", "viewonly")
+
+
+@dataclass(frozen=True)
+class DBRelationship:
+    """A relationship that no foreign-key field of the model states: one-to-many, one-to-one,
+    many-to-many through an association table, or a self-referential adjacency list.
+
+    Declare them in the model's ``db_relationships`` class variable, by attribute name::
+
+        db_relationships: ClassVar[dict[str, DBRelationship]] = {
+            "tags": DBRelationship("Tag", secondary="account_tags", back_populates="accounts"),
+            "children": DBRelationship("Category", back_populates="parent", cascade="all, delete-orphan"),
+        }
+
+    Every option left ``None`` is SQLAlchemy's default.
+    """
+
+    #: The related class: a ``DatabaseMixin`` model, a mapped class, or a class name in the
+    #: manager's registry (a hand-written class kept beside the generated ones).
+    target: Any
+    #: The association table's name, for a many-to-many.
+    secondary: str | None = None
+    #: The relationship on ``target`` that is the other side of this one.
+    back_populates: str | None = None
+    #: A backref to create on ``target`` instead (``back_populates`` is the explicit form).
+    backref: str | None = None
+    backref_options: Mapping[str, Any] | None = None
+    #: Columns holding the foreign key, when several paths join the two tables: ``"column"`` of
+    #: this table or ``"table.column"``.
+    foreign_keys: tuple[str, ...] = ()
+    #: Columns of ``target`` on the remote side (a self-referential many-to-one names the primary key).
+    remote_side: tuple[str, ...] = ()
+    cascade: str | None = None
+    passive_deletes: bool | str | None = None
+    lazy: str | None = None
+    #: Columns of ``target`` to order by; ``"name desc"`` sorts descending.
+    order_by: tuple[str, ...] = ()
+    uselist: bool | None = None
+    viewonly: bool | None = None
 
 
 def column_options(field: FieldInfo) -> DBColumn:

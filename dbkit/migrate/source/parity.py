@@ -37,6 +37,7 @@ from dbkit.migrate.diff.compare import CompareOptions, diff_tables, matched_pair
 from dbkit.migrate.schema.from_models import snapshot_of_table, sql_of
 from dbkit.migrate.schema.snapshot import ColumnSnapshot, TableSnapshot
 from dbkit.migrate.source.codebase import Codebase, GeneratedModel, HandWrittenTable, column_attribute_names
+from dbkit.migrate.source.contract import relationship_shapes
 from dbkit.migrate.source.inventory import model_file_warnings
 
 Level = Literal["schema", "orm", "cosmetic"]
@@ -234,25 +235,31 @@ def _describe_default(default: Any) -> Any:
     return argument.value if hasattr(argument, "value") and not isinstance(argument, str) else argument
 
 
-def _relationships(mapper: sa.orm.Mapper[Any]) -> dict[str, str]:
-    """Relationship name → target table (backrefs included, once mappers are configured)."""
-    mapper.registry.configure()
-    return {name: rel.mapper.local_table.name for name, rel in mapper.relationships.items()}
-
-
 def _relationship_differences(
     table: str, hand: sa.orm.Mapper[Any], generated: sa.orm.Mapper[Any]
 ) -> list[Difference]:
+    """Relationships missing on one side (``relationship``: the target tables), then each differing
+    part of a shared one's shape (``relationship_cascade``, ``relationship_secondary``...)."""
     try:
-        mine, theirs = _relationships(hand), _relationships(generated)
+        mine, theirs = relationship_shapes(hand.class_), relationship_shapes(generated.class_)
     except sa.exc.SQLAlchemyError as exc:  # reported by the loader already; parity still runs
         return [Difference("relationships", table, "orm", f"cannot configure: {exc}", None)]
     found = []
     for name in sorted(mine.keys() | theirs.keys()):
-        if mine.get(name) != theirs.get(name):
+        shape, other = mine.get(name), theirs.get(name)
+        where = f"{table}.{name}"
+        if shape is None or other is None or shape["target"] != other["target"]:
             found.append(
-                Difference("relationship", f"{table}.{name}", "orm", mine.get(name), theirs.get(name))
+                Difference(
+                    "relationship", where, "orm", shape and shape["target"], other and other["target"]
+                )
             )
+            continue
+        found.extend(
+            Difference(f"relationship_{part}", where, "orm", shape[part], other[part])
+            for part in shape
+            if shape[part] != other[part]
+        )
     return found
 
 

@@ -66,6 +66,8 @@ class ModelPlan:
     fields: list[FieldPlan] = field(default_factory=list)
     #: ``table_args: ClassVar[tuple]`` items: constraints, indexes, dialect options.
     table_args: list[Expr] = field(default_factory=list)
+    #: ``db_relationships: ClassVar[dict]``: relationship name → ``DBRelationship(...)``.
+    declared_relationships: dict[str, Expr] = field(default_factory=dict)
     #: Facts planning reads: the hand-written many-to-one relationships and column-level items,
     #: by column name, and the field names taken so far.
     relationships: dict[str, RelationshipInfo] = field(default_factory=dict, repr=False)

@@ -5,6 +5,10 @@ to a scaffolded model's single primary key, of the same type, becomes ``referenc
 hand-written relationship's names; one that ``XModel.ReferenceID`` generates exactly (column,
 comment, relationship and backref) becomes that base class. Anything else stays a plain
 ``foreign_key``, and a relationship dbkit will not generate is reported.
+
+Relationship options (``cascade``, ``lazy``, ``order_by``...) ride along as ``relationship_options``
+/ ``backref_options``; relationships no foreign-key field states (one-to-many declared on the
+parent, many-to-many, adjacency lists) become the model's ``db_relationships``.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from dbkit.generate.options import RELATIONSHIP_OPTIONS
 from dbkit.manager import PK_COLUMN_TYPE
-from dbkit.migrate.codemod.scaffold.code import Attribute, Expr, Import, Name
+from dbkit.migrate.codemod.scaffold.code import Attribute, Call, Constant, Expr, Import, Name, as_expr
 from dbkit.migrate.codemod.scaffold.column_types import Report
 from dbkit.migrate.codemod.scaffold.facts import (
     RelationshipInfo,
@@ -26,8 +31,19 @@ from dbkit.migrate.codemod.scaffold.facts import (
     relationships_of,
 )
 from dbkit.migrate.codemod.scaffold.plan import FieldPlan, ModelPlan
+from dbkit.migrate.codemod.scaffold.relationships import (
+    NotCarriedError,
+    foreign_key_names,
+    has_custom_join,
+    needs_foreign_keys,
+    relationship_options,
+    remote_side_names,
+    reverse_of,
+)
 from dbkit.migrate.codemod.scaffold.values import ModuleWriter
-from dbkit.naming import reference_field_for
+from dbkit.naming import model_stem, reference_field_for
+
+DB_RELATIONSHIP = Import("dbkit", "DBRelationship")
 
 
 def target_of(constraint: sa.ForeignKeyConstraint) -> tuple[str, str]:
@@ -54,6 +70,8 @@ class ReferencePlanner:
         self.problem = problem
         #: (target table, backref name) → the scaffolded relationship that creates it.
         self.backrefs: dict[tuple[str, str], str] = {}
+        #: (table, relationship) over a foreign key left plain: declared in ``db_relationships`` instead.
+        self.plain_key_relationships: set[tuple[str, str]] = set()
 
     def defined_before(self, target: str, model: ModelPlan) -> bool:
         """Whether ``target``'s class exists at ``model`` (earlier in the module, or an earlier module)."""
@@ -121,6 +139,8 @@ class ReferencePlanner:
             and relationship.name == expected_name[: -len("_id")]
             and relationship.backref == default_backref
             and not relationship.backref_options
+            and not self._carried_options(model, relationship.name, None, backref=True)
+            and not self._carried_options(model, relationship.name, None, backref=False)
             and (target_of(constraint)[0], default_backref) not in self.backrefs
         )
 
@@ -149,7 +169,8 @@ class ReferencePlanner:
         if reference is not None:
             self.plan_relationship(model, column, field, target_table, relationship)
         elif relationship is not None:
-            self._report_no_relationship(model, column, target_table, target_column, relationship)
+            # a plain foreign key generates no relationship: it becomes one of ``db_relationships``
+            self.plain_key_relationships.add((model.table.name, relationship.name))
         return reference is not None
 
     def _references(
@@ -166,27 +187,6 @@ class ReferencePlanner:
         if same_type and ddl_type(target_type) == ddl_type(PK_COLUMN_TYPE):
             return target_table if target_column == "id" else f"{target_table}.{target_column}"
         return None
-
-    def _report_no_relationship(
-        self,
-        model: ModelPlan,
-        column: sa.Column[Any],
-        target_table: str,
-        target_column: str,
-        relationship: RelationshipInfo,
-    ) -> None:
-        why = (
-            "a reference to a model not defined yet (a self-reference or a cycle) goes by table name, "
-            "which dbkit types as a UUID"
-            if target_table in self.plans
-            else "it is not the single primary key of a scaffolded table of the same type"
-        )
-        self.problem(
-            model.table,
-            column.name,
-            f"relationship {relationship.name!r} is not generated: the foreign key targets "
-            f"{target_table}.{target_column} and {why}. Declare the relationship by hand.",
-        )
 
     def plan_relationship(
         self,
@@ -208,34 +208,60 @@ class ReferencePlanner:
         default_backref = "children" if self_reference and relationship.name == "parent" else model.table.name
         if relationship.backref != default_backref:
             field.options["backref"] = relationship.backref if relationship.backref else False
-        if relationship.backref_options:
+        options = self._carried_options(model, relationship.name, column.name, backref=False)
+        if options:
+            field.options["relationship_options"] = options
+        backref_options = self._carried_options(model, relationship.name, column.name, backref=True)
+        if backref_options and relationship.backref:
+            field.options["backref_options"] = backref_options
+        dropped = sorted(set(relationship.backref_options) - set(RELATIONSHIP_OPTIONS))
+        if dropped:
             self.problem(
                 model.table,
                 column.name,
-                f"backref {relationship.backref!r} options {list(relationship.backref_options)} are not "
-                "generated (ORM-level): set them on the generated class if the application relies on them.",
+                f"backref {relationship.backref!r} options {dropped} are not generated (ORM-level): set them "
+                "on the generated class if the application relies on them.",
             )
         if relationship.backref:
             self.backrefs[(target_table, relationship.backref)] = f"{model.name}.{relationship.name}"
 
-    # -- what is left out ---------------------------------------------------------------------------
+    def _carried_options(
+        self, model: ModelPlan, name: str, column: str | None, *, backref: bool
+    ) -> dict[str, Any]:
+        """Options of the hand-written relationship ``name`` (or of its reverse, the backref) to carry;
+        one with no dbkit spelling is reported for ``column`` (not when only asking, ``column=None``)."""
+        rel = _relationship(model, name)
+        if rel is not None and backref:
+            rel = reverse_of(rel)
+        if rel is None:
+            return {}
+        try:
+            return relationship_options(rel)
+        except NotCarriedError as exc:
+            if column is not None:
+                self.problem(
+                    model.table, column, f"relationship {rel.key!r}: {exc}; set it on the generated class."
+                )
+            return {}
+
+    # -- relationships no field states ----------------------------------------------------------------
     def report_uncovered(self, model: ModelPlan) -> None:
-        """Relationships no scaffolded reference or backref generates, and ``@validates`` methods."""
+        """Relationships no scaffolded reference or backref generates become ``db_relationships``;
+        one that dbkit cannot express (a custom join) is reported, as are ``@validates`` methods."""
         mapped = model.source.mapped_class
         if mapped is None:
             return
-        covered_names = {info.name for info in model.relationships.values()}
+        covered_names = {
+            info.name
+            for info in model.relationships.values()
+            if (model.table.name, info.name) not in self.plain_key_relationships
+        }
         for rel in relationships_of(mapped):
             if rel.key in covered_names or (model.table.name, rel.key) in self.backrefs:
                 continue
-            kind = "many-to-many" if rel.secondary is not None else rel.direction.name.lower()
-            target = rel.mapper.class_.__name__
-            self.problem(
-                model.table,
-                None,
-                f"relationship {mapped.__name__}.{rel.key} ({kind} to {target}) is not generated: "
-                "declare it on the generated class, or model it with a reference field (ORM-level only).",
-            )
+            declared = self._declared_relationship(model, rel)
+            if declared is not None:
+                model.declared_relationships[rel.key] = declared
         validators = getattr(sa.inspect(mapped), "validators", {})
         if validators:
             self.problem(
@@ -244,3 +270,63 @@ class ReferencePlanner:
                 f"@validates methods {sorted(validators)} are not scaffolded: "
                 "write them as Pydantic field validators on the model.",
             )
+
+    def _declared_relationship(self, model: ModelPlan, rel: Any) -> Expr | None:
+        """``DBRelationship(target, secondary=..., back_populates=..., <options>)``; None: reported."""
+        mapped = model.source.mapped_class
+        kind = "many-to-many" if rel.secondary is not None else rel.direction.name.lower()
+        label = f"relationship {mapped.__name__}.{rel.key} ({kind} to {rel.mapper.class_.__name__})"
+        if has_custom_join(rel):
+            return self._not_generated(model, f"{label} has a custom primaryjoin/secondaryjoin")
+        if rel.secondary is not None and rel.secondary.name not in self.plans:
+            return self._not_generated(
+                model, f"{label}: its association table {rel.secondary.name} is not scaffolded"
+            )
+        try:
+            options = relationship_options(rel)
+        except NotCarriedError as exc:
+            return self._not_generated(model, f"{label}: {exc}")
+        keywords: list[tuple[str, Expr]] = []
+        if rel.secondary is not None:
+            keywords.append(("secondary", Constant(rel.secondary.name)))
+        reverse = reverse_of(rel)
+        if reverse is not None:
+            keywords.append(("back_populates", Constant(reverse.key)))
+        if needs_foreign_keys(rel):
+            keywords.append(("foreign_keys", as_expr(foreign_key_names(rel))))
+        if rel.mapper.local_table is model.table:
+            keywords.append(("remote_side", as_expr(remote_side_names(rel))))
+        keywords += [(key, as_expr(value)) for key, value in options.items()]
+        return Call(Name("DBRelationship", DB_RELATIONSHIP), (self._target(model, rel),), tuple(keywords))
+
+    def _target(self, model: ModelPlan, rel: Any) -> Expr:
+        """The scaffolded model when defined before; else the class name the registry resolves."""
+        table = rel.mapper.local_table.name
+        target_plan = self.plans.get(table)
+        if target_plan is None:
+            self.problem(
+                model.table,
+                None,
+                f"relationship {rel.key!r} targets {rel.mapper.class_.__name__}, which stays hand-written: the "
+                "generated model names it, so generate on the application's base (DatabaseManager(url, base=Base)).",
+            )
+            return Constant(rel.mapper.class_.__name__)
+        if table != model.table.name and self.defined_before(table, model):
+            return self.model_reference(table, model)
+        return Constant(model_stem(target_plan.name))
+
+    def _not_generated(self, model: ModelPlan, why: str) -> None:
+        self.problem(
+            model.table,
+            None,
+            f"{why}, so it is not generated: declare it on the generated class (ORM-level only).",
+        )
+        return None
+
+
+def _relationship(model: ModelPlan, name: str) -> Any | None:
+    """The hand-written mapped class's relationship ``name``, configured; None without one."""
+    mapped = model.source.mapped_class
+    if mapped is None:
+        return None
+    return next((rel for rel in relationships_of(mapped) if rel.key == name), None)

@@ -81,6 +81,11 @@ def render_model(plan: ModelPlan, imports: Imports) -> str:
     if plan.table_args:
         items = "".join(f"        {_text(imports, item)},\n" for item in plan.table_args)
         body.append(f"table_args: {_text(imports, _class_var('tuple'))} = (\n{items}    )")
+    if plan.declared_relationships:
+        entries = "".join(
+            f"        {name!r}: {_text(imports, spec)},\n" for name, spec in plan.declared_relationships.items()
+        )
+        body.append(f"db_relationships: {_text(imports, _class_var('dict'))} = {{\n{entries}    }}")
     field_lines = []
     if plan.mixin_id and not plan.audit:
         field_lines.append(
