@@ -24,6 +24,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import sqlalchemy as sa
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
+from sqlalchemy.dialects import sqlite
 
 from dbkit.errors import UnsupportedFieldTypeError
 from dbkit.generate.options import DBColumn
@@ -190,3 +191,140 @@ def _build_default_registry() -> TypeRegistry:
 
 #: The registry every generated model uses unless a ModelRegistry is given its own.
 type_registry = _build_default_registry()
+
+
+# -- the other direction: the Python type a column's values have --------------------------------------
+@dataclass(frozen=True)
+class ValueType:
+    """The Python type a column's values have when read, and the type that says so.
+
+    ``storage`` is the SQLAlchemy type whose length/precision are the value's constraints (a
+    ``TypeDecorator``'s ``impl`` when the decorator passes values through). ``python_type`` is
+    ``Any`` only when nothing says what the values are; ``reason`` then says why.
+    """
+
+    python_type: Any
+    storage: sa.types.TypeEngine[Any]
+    reason: str | None = None
+
+
+#: Stored values a decorator's ``process_result_value`` is tried with, by its storage type's Python type.
+_PROBES: dict[Any, tuple[Any, ...]] = {
+    str: ("{}", "[]", "0123456789abcdef0123456789abcdef", "00000000-0000-0000-0000-000000000000", "0", "x"),
+    bytes: (b"0123456789abcdef", b"{}"),
+    int: (0, 1),
+    float: (0.0,),
+    decimal.Decimal: (decimal.Decimal(0),),
+    bool: (False,),
+    dt.datetime: (dt.datetime(2000, 1, 1), dt.datetime(2000, 1, 1, tzinfo=dt.UTC)),
+    dt.date: (dt.date(2000, 1, 1),),
+    dt.time: (dt.time(0, 0),),
+    dt.timedelta: (dt.timedelta(0),),
+    uuid.UUID: (uuid.UUID(int=0),),
+}
+
+
+def value_type(type_: sa.types.TypeEngine[Any]) -> ValueType:
+    """The Python type of the values a column of ``type_`` holds (the inverse of the registry).
+
+    A ``TypeDecorator`` says it through its own ``python_type``, else the return annotation of
+    its ``process_result_value``, else (when it converts stored values) what that method returns
+    for a sample stored value; a decorator that converts nothing is its ``impl``. ``Uuid(as_uuid=False)``
+    holds ``str``. JSON holds any JSON value, so its type is ``Any`` with a reason (the mapped
+    class's annotation, when there is one, says more: the caller's job).
+    """
+    if isinstance(type_, sa.types.TypeDecorator):
+        return _decorator_value_type(type_)
+    if isinstance(type_, sa.Uuid):
+        return ValueType(uuid.UUID if type_.as_uuid else str, type_)
+    if isinstance(type_, sa.JSON):
+        return ValueType(Any, type_, "a JSON column holds any JSON value (object, array or scalar)")
+    found = type_.python_type
+    if found is object:
+        return ValueType(Any, type_, f"SQLAlchemy's {type(type_).__name__} does not say its Python type")
+    return ValueType(found, type_)
+
+
+def _decorator_value_type(type_: sa.types.TypeDecorator[Any]) -> ValueType:
+    cls = type(type_)
+    declared = _own_python_type(type_)
+    if declared is not None:
+        return ValueType(declared, type_)
+    if not _converts(type_, ("process_result_value", "result_processor")):
+        storage = getattr(type_, "impl_instance", None)
+        if isinstance(storage, sa.types.TypeEngine) and storage is not type_:
+            return value_type(storage)
+        return ValueType(Any, type_, f"{cls.__name__} has no storage type")
+    annotated = _result_annotation(cls)
+    if annotated is not None:
+        return ValueType(annotated, type_)
+    probed = _probed_result_type(type_)
+    if probed is not None:
+        return ValueType(probed, type_)
+    return ValueType(
+        Any,
+        type_,
+        f"{cls.__name__} converts stored values in process_result_value and says neither python_type "
+        "nor a return annotation: give the decorator a python_type property, or the field its type by hand",
+    )
+
+
+def converts_values(type_: sa.types.TypeDecorator[Any]) -> bool:
+    """Whether a decorator changes values on their way to or from the database (not only the DDL)."""
+    return _converts(
+        type_,
+        (
+            "process_bind_param",
+            "process_literal_param",
+            "bind_processor",
+            "process_result_value",
+            "result_processor",
+        ),
+    )
+
+
+def _converts(type_: sa.types.TypeDecorator[Any], methods: tuple[str, ...]) -> bool:
+    cls = type(type_)
+    return any(getattr(cls, name) is not getattr(sa.types.TypeDecorator, name) for name in methods)
+
+
+def _own_python_type(type_: sa.types.TypeDecorator[Any]) -> Any:
+    """The decorator's own ``python_type`` (not the ``impl``'s, which ``__getattr__`` would proxy)."""
+    for klass in type(type_).__mro__:
+        if klass is sa.types.TypeDecorator:
+            return None
+        if "python_type" in klass.__dict__:
+            try:
+                found = type_.python_type
+            except Exception:
+                return None
+            return None if found is object else found
+    return None
+
+
+def _result_annotation(cls: type) -> Any:
+    """``X`` of ``process_result_value(...) -> X | None`` when ``X`` is a class."""
+    try:
+        hints = typing.get_type_hints(cls.process_result_value)
+    except Exception:
+        return None
+    found, _ = unwrap_optional(hints.get("return", Any))
+    return found if isinstance(found, type) and found not in (object, Any) else None
+
+
+def _probed_result_type(type_: sa.types.TypeDecorator[Any]) -> Any:
+    """The type ``process_result_value`` returns for the first sample stored value it accepts."""
+    storage = getattr(type_, "impl_instance", None)
+    try:
+        stored_type = value_type(storage).python_type if storage is not None else Any
+    except Exception:
+        return None
+    dialect = sqlite.dialect()
+    for sample in _PROBES.get(stored_type, ()):
+        try:
+            result = type_.process_result_value(sample, dialect)
+        except Exception:
+            continue
+        if result is not None:
+            return type(result)
+    return None

@@ -16,11 +16,13 @@ Schema facts come from the snapshot diff (:mod:`dbkit.migrate.diff.compare`), so
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import sqlalchemy as sa
 
+from dbkit.generate.types import value_type
 from dbkit.migrate.diff.changes import (
     AddColumn,
     Added,
@@ -184,6 +186,7 @@ def orm_differences(hand: HandWrittenTable, generated: GeneratedModel) -> list[D
     generated_table = generated.table
     assert generated_table is not None and generated_class is not None
     found = _python_default_differences(table, hand.table, generated_table)
+    found.extend(_python_type_differences(table, hand.table, generated_table))
     if hand_class is None:
         return found
     hand_mapper, generated_mapper = sa.inspect(hand_class), sa.inspect(generated_class)
@@ -218,6 +221,35 @@ def _python_default_differences(table: str, hand: sa.Table, generated: sa.Table)
 
 
 _PYTHON_DEFAULT_KINDS = (("python_default", "default"), ("onupdate", "onupdate"))
+
+
+def _python_type_differences(table: str, hand: sa.Table, generated: sa.Table) -> list[Difference]:
+    """Columns whose values read as another Python type (a ``uuid.UUID`` key that became ``str``)."""
+    found: list[Difference] = []
+    for column in hand.columns:
+        other = generated.c.get(column.name)
+        if other is None:
+            continue
+        mine, theirs = value_type(column.type).python_type, value_type(other.type).python_type
+        if _type_key(mine) != _type_key(theirs):
+            where = f"{table}.{column.name}"
+            found.append(Difference("python_type", where, "orm", _type_label(mine), _type_label(theirs)))
+    return found
+
+
+def _type_key(python_type: Any) -> Any:
+    """What makes two value types the same: an enum class by its members (the generated module
+    redefines the class, maybe under another name), any other type by identity."""
+    if isinstance(python_type, type) and issubclass(python_type, enum.Enum):
+        return tuple((member.name, member.value) for member in python_type)
+    return python_type
+
+
+def _type_label(python_type: Any) -> str:
+    """``uuid.UUID``, ``str``, ``Any``: a type as a reader writes it."""
+    module = getattr(python_type, "__module__", "")
+    name = getattr(python_type, "__qualname__", None) or repr(python_type)
+    return name if module in ("builtins", "typing") else f"{module}.{name}"
 
 
 def _columns_with_python_defaults(table: sa.Table) -> dict[str, sa.Column[Any]]:

@@ -341,7 +341,8 @@ def test_every_shape_scaffolds_to_the_same_postgresql_ddl(tmp_path: Path) -> Non
     source = result.modules["BLL_Shop"]
     assert "class AccountModel(ApplicationModel, DatabaseMixin):" in source
     assert 'label: Annotated[str, DBColumn(name="name")]' in source
-    assert 'metadata_: Annotated[Any | None, DBColumn(name="metadata")] = None' in source
+    # a JSON column typed by its Mapped[dict[str, Any] | None] annotation
+    assert 'metadata_: Annotated[dict[str, Any] | None, DBColumn(name="metadata")] = None' in source
     assert "secret: str | None = Field(None, max_length=10)" in source
     assert 'number_model: Annotated[str | None, DBColumn(name="model_number")]' in source
     assert 'sa_type=sa.JSON().with_variant(postgresql.JSONB(), "postgresql")' in source
@@ -358,19 +359,39 @@ def test_every_shape_scaffolds_to_the_same_postgresql_ddl(tmp_path: Path) -> Non
 
 
 def test_a_type_defined_in_a_db_module_is_reported_and_stored_as_its_storage_type(tmp_path: Path) -> None:
+    """A converting decorator the generated module cannot import: its values' type, its conversion reported lost."""
     legacy = ModuleType("DB_Legacy")
     exec(
         "import sqlalchemy as sa\n"
         "class Upper(sa.types.TypeDecorator):\n"
         "    impl = sa.String(12)\n"
-        "    cache_ok = True\n",
+        "    cache_ok = True\n"
+        "    def process_bind_param(self, value, dialect):\n"
+        "        return value.upper()\n",
         legacy.__dict__,
     )
     metadata = dbkit_metadata()
     table = sa.Table("codes", metadata, sa.Column("code", legacy.Upper(), primary_key=True))
     result = assert_same_ddl([SourceTable(table, None, "DB_Legacy")], tmp_path)
-    assert "DB_Legacy" not in result.modules["BLL_Legacy"].split('"""', 2)[2]
-    assert any("Upper" in str(p) and "storage type" in str(p) for p in result.problems)
+    source = result.modules["BLL_Legacy"]
+    assert "DB_Legacy" not in source.split('"""', 2)[2]
+    assert "code: Annotated[str, DBColumn(primary_key=True)] = Field(max_length=12)" in source, source
+    assert any("Upper" in str(p) and "not carried over" in str(p) for p in result.problems)
+
+
+def test_a_decorator_that_converts_nothing_is_its_storage_type_without_a_problem(tmp_path: Path) -> None:
+    legacy = ModuleType("DB_Legacy")
+    exec(
+        "import sqlalchemy as sa\nclass Code(sa.types.TypeDecorator):\n    impl = sa.String(12)\n    cache_ok = True\n",
+        legacy.__dict__,
+    )
+    table = sa.Table("codes", dbkit_metadata(), sa.Column("code", legacy.Code(), primary_key=True))
+    result = assert_same_ddl([SourceTable(table, None, "DB_Legacy")], tmp_path)
+    assert (
+        "code: Annotated[str, DBColumn(primary_key=True)] = Field(max_length=12)"
+        in result.modules["BLL_Legacy"]
+    )
+    assert result.problems == []
 
 
 def test_nothing_to_scaffold_is_a_clear_error() -> None:

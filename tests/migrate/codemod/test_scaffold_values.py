@@ -115,7 +115,8 @@ def test_a_default_of_a_python_class_is_scaffolded_as_an_expression(
         sa.Column("value", column_type, default=value),
     )
     result = scaffold([SourceTable(table, None, "DB_Values")])
-    assert result.problems == [], result.problems
+    # a JSON column with no annotation saying more is typed Any, reported with its reason
+    assert [p for p in result.problems if not p.message.startswith("typed as Any")] == [], result.problems
     generated = run_generated(result, tmp_path)[table.name]
     assert ddl(generated) == ddl(table)
     assert _same(_python_default(generated.c.value), value), result.modules["BLL_Values"]
@@ -244,7 +245,11 @@ def test_a_repr_that_does_not_rebuild_the_value_is_a_problem(tmp_path: Path) -> 
         sa.Column("fine", sa.Date, default=dt.date(2021, 5, 1)),
     )
     result: ScaffoldResult = scaffold([SourceTable(table, None, "test_scaffold_values")])
-    assert sorted(p.column or "" for p in result.problems) == ["in_a_list", "lying", "unequal"]
+    assert sorted(p.column or "" for p in result.problems if not p.message.startswith("typed as Any")) == [
+        "in_a_list",
+        "lying",
+        "unequal",
+    ]
     generated = run_generated(result, tmp_path)["unfaithful"]
     assert ddl(generated) == ddl(table)
     assert _python_default(generated.c.fine) == dt.date(2021, 5, 1)
@@ -269,7 +274,7 @@ def test_a_value_of_a_class_in_a_db_module_is_never_imported_from_it(tmp_path: P
         sa.Column("amount", sa.PickleType, default=legacy.Money(5)),
     )
     result = scaffold([SourceTable(table, None, "DB_Legacy")])
-    assert [p.column for p in result.problems] == ["amount"]
+    assert [p.column for p in result.problems if not p.message.startswith("typed as Any")] == ["amount"]
     assert "DB_Legacy" not in result.modules["BLL_Legacy"].split('"""', 2)[2]
     run_generated(result, tmp_path)
 

@@ -8,7 +8,9 @@ compiling both types on PostgreSQL and SQLite, would not give the hand-written c
 from __future__ import annotations
 
 import decimal
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -16,9 +18,9 @@ from pydantic import Field
 
 from dbkit.errors import DbkitError
 from dbkit.generate.options import DBColumn
-from dbkit.generate.types import FieldContext, TypeRegistry
+from dbkit.generate.types import FieldContext, TypeRegistry, ValueType, converts_values, value_type
 from dbkit.migrate.codemod.scaffold.code import Constant, Expr, Subscript
-from dbkit.migrate.codemod.scaffold.facts import ddl_type
+from dbkit.migrate.codemod.scaffold.facts import ddl_type, declared_container_type
 from dbkit.migrate.codemod.scaffold.plan import FieldPlan, ModelPlan
 from dbkit.migrate.codemod.scaffold.results import ScaffoldError, TableNotScaffoldedError
 from dbkit.migrate.codemod.scaffold.values import ModuleWriter
@@ -28,21 +30,22 @@ from dbkit.naming import snake_case
 Report = Callable[[sa.Table, str | None, str], None]
 
 
-def python_type(column_type: sa.types.TypeEngine[Any]) -> Any:
-    """The Python type of a column type (``Any`` when SQLAlchemy does not say; ``str`` for string UUIDs)."""
-    try:
-        found = column_type.python_type
-    except (NotImplementedError, AttributeError):
-        return Any
-    if found is object:
-        return Any
-    if isinstance(column_type, sa.Uuid) and not column_type.as_uuid:
-        return str
+def column_value_type(column: sa.Column[Any], mapped_class: type | None = None) -> ValueType:
+    """What a column's values are in Python: its type's :func:`value_type`, refined for JSON by the
+    mapped class (a ``Mutable`` tracker or the attribute's annotation says ``dict`` or ``list``)."""
+    found = value_type(column.type)
+    if found.python_type is Any and isinstance(found.storage, sa.JSON):
+        container = declared_container_type(mapped_class, column)
+        if container is not None:
+            return ValueType(container, found.storage)
     return found
 
 
 def field_constraints(column_type: sa.types.TypeEngine[Any], found_type: Any) -> dict[str, Any]:
-    """Pydantic constraints the registry reads back into the type: ``max_length``, ``max_digits``..."""
+    """Pydantic constraints the registry reads back into the type: ``max_length``, ``max_digits``...
+
+    ``column_type`` is the type that stores the value (a pass-through decorator's ``impl``).
+    """
     if found_type is str and isinstance(column_type, sa.String) and column_type.length:
         return {"max_length": column_type.length}
     if found_type is decimal.Decimal and isinstance(column_type, sa.Numeric):
@@ -73,7 +76,7 @@ class TypePlanner:
         """A reference takes its type from its target; an Enum has options; others may need ``sa_type``."""
         column_type = column.type
         if typed_by_target:
-            field.type = writer.annotation(python_type(column_type))
+            field.type = writer.annotation(column_value_type(column, model.source.mapped_class).python_type)
         elif isinstance(column_type, sa.Enum) and not column_type._variant_mapping:
             try:
                 self.plan_enum(model, column, field, writer)
@@ -93,14 +96,56 @@ class TypePlanner:
     def plan_scalar(
         self, model: ModelPlan, column: sa.Column[Any], field: FieldPlan, writer: ModuleWriter
     ) -> None:
-        """The Python type and constraints when the registry maps them to the same DDL; else ``sa_type``."""
-        found_type = python_type(column.type)
-        constraints = field_constraints(column.type, found_type)
-        field.type = writer.annotation(found_type)
-        if self.registry_type_matches(model, column, found_type, constraints, DBColumn()):
-            field.constraints = constraints
+        """The values' Python type and constraints; ``sa_type`` only where the registry's type has other DDL.
+
+        When ``sa_type`` is written as the decorator's storage type (the decorator cannot be
+        imported), the field takes the storage type's values: that is what the generated model reads.
+        """
+        found = column_value_type(column, model.source.mapped_class)
+        field.constraints = field_constraints(found.storage, found.python_type)
+        converting = is_converting_decorator(column.type)
+        matches = self.registry_type_matches(model, column, found.python_type, field.constraints, DBColumn())
+        unwritable = self._checked(column.type, writer) if matches and converting else None
+        if unwritable is not None and unwritable[0] is None:
+            message = self._conversion_lost_message(column.type, found, unwritable[1])
+            self.problem(model.table, column.name, message)
+        elif not matches or converting:
+            expr, written = self.written_type(model, column, column.type, writer)
+            field.options["sa_type"] = expr
+            if written is not column.type:
+                found = value_type(written)
+                field.constraints = field_constraints(found.storage, found.python_type)
+        field.type = writer.annotation(found.python_type)
+        self._report_unknown_type(model, column, found, field.type)
+
+    @staticmethod
+    def _conversion_lost_message(type_: sa.types.TypeEngine[Any], found: ValueType, reason: str) -> str:
+        return (
+            f"type {type_name(type_)} cannot be written ({reason}): the field is typed {getattr(found.python_type, '__name__', found.python_type)}, "
+            "whose dbkit column type has the same DDL on PostgreSQL and SQLite. The decorator's bind/result "
+            "processing is not carried over: check that the stored values read the same, or move the type "
+            "to a module that stays and give it as DBColumn(sa_type=...)."
+        )
+
+    def _report_unknown_type(
+        self, model: ModelPlan, column: sa.Column[Any], found: ValueType, annotation: Expr
+    ) -> None:
+        """``Any`` is written only with a reason in the report: the field validates nothing."""
+        if found.python_type is Any:
+            reason = found.reason or "nothing says what its values are"
+        elif annotation.render() == "Any":
+            reason = (
+                f"its values are {getattr(found.python_type, '__qualname__', found.python_type)}, "
+                f"defined in {getattr(found.python_type, '__module__', '?')}, which the generated module "
+                "cannot import (DB_* files are deleted in Phase 3)"
+            )
         else:
-            field.options["sa_type"] = self.sa_type(model, column, column.type, writer)
+            return
+        self.problem(
+            model.table,
+            column.name,
+            f"typed as Any ({reason}): the field validates nothing; give it its type by hand.",
+        )
 
     def plan_enum(
         self,
@@ -176,16 +221,34 @@ class TypePlanner:
     def sa_type(
         self, model: ModelPlan, column: sa.Column[Any], type_: sa.types.TypeEngine[Any], writer: ModuleWriter
     ) -> Expr:
-        """An ``sa_type`` value whose source, evaluated, builds ``type_``'s DDL on PostgreSQL and SQLite.
+        """An ``sa_type`` value whose source, evaluated, builds ``type_``'s DDL (see :meth:`written_type`)."""
+        return self.written_type(model, column, type_, writer)[0]
+
+    def written_type(
+        self, model: ModelPlan, column: sa.Column[Any], type_: sa.types.TypeEngine[Any], writer: ModuleWriter
+    ) -> tuple[Expr, sa.types.TypeEngine[Any]]:
+        """An ``sa_type`` value whose source, evaluated, builds ``type_``'s DDL on PostgreSQL and SQLite,
+        and the type it writes (``type_`` or one of its storage types).
+
+        A ``TypeDecorator`` that converts no value (it only chooses DDL, as SQLModel's ``AutoString``)
+        is written as its storage type when that gives the same DDL: the generated module then
+        imports nothing from the source ORM. An import of an installed package other than
+        SQLAlchemy is reported: nothing else gave the same DDL.
 
         A type with no such source (not importable, or a ``TypeDecorator`` whose ``__init__`` takes
         other arguments than its attributes suggest) is written as its storage type (its ``impl``,
         checked the same way), reported: the decorator's Python-side processing is lost, never the
         table's DDL. With no checked source at all, :class:`TableNotScaffoldedError`: the table gets no model.
         """
+        if isinstance(type_, sa.types.TypeDecorator) and not converts_values(type_):
+            for storage in storage_types(type_):
+                plain, _, _ = self._checked(storage, writer)
+                if plain is not None:
+                    return plain, storage
         expr, reason, unrenderable = self._checked(type_, writer)
         if expr is not None:
-            return expr
+            self._report_installed_import(model, column, type_)
+            return expr, type_
         tried = []
         for storage in storage_types(type_):
             fallback, storage_reason, _ = self._checked(storage, writer)
@@ -197,10 +260,24 @@ class TypePlanner:
                 column.name,
                 self._fallback_message(type_, storage, fallback, reason, unrenderable),
             )
-            return fallback
+            return fallback, storage
         raise TableNotScaffoldedError(
             f"column {column.name!r} has type {type_name(type_)}, and no source scaffold can write rebuilds it "
             f"({'; '.join([reason, *tried])})"
+        )
+
+    def _report_installed_import(
+        self, model: ModelPlan, column: sa.Column[Any], type_: sa.types.TypeEngine[Any]
+    ) -> None:
+        """An ``sa_type`` from an installed package other than SQLAlchemy (the source ORM's helpers)."""
+        package = installed_package(type(type_))
+        if package is None:
+            return
+        self.problem(
+            model.table,
+            column.name,
+            f"sa_type imports {type_name(type_)} from the installed package {package!r}: no SQLAlchemy "
+            "type gives the same DDL, or the type converts values; the generated module keeps that dependency.",
         )
 
     def _checked(
@@ -251,6 +328,30 @@ def storage_types(type_: sa.types.TypeEngine[Any]) -> list[sa.types.TypeEngine[A
         found.append(storage)
         type_ = storage
     return found
+
+
+def is_converting_decorator(type_: sa.types.TypeEngine[Any]) -> bool:
+    """A ``TypeDecorator`` of the application's or a library's that converts values on their way.
+
+    SQLAlchemy's own (``Interval``, ``PickleType``) are types like any other: the registry maps
+    Python types to them directly.
+    """
+    return (
+        isinstance(type_, sa.types.TypeDecorator)
+        and not type(type_).__module__.startswith("sqlalchemy.")
+        and converts_values(type_)
+    )
+
+
+def installed_package(cls: type) -> str | None:
+    """The top-level package of ``cls`` when it is installed (site-packages) and not SQLAlchemy or dbkit."""
+    top = cls.__module__.split(".", 1)[0]
+    if top in ("sqlalchemy", "dbkit", "builtins"):
+        return None
+    module = sys.modules.get(top)
+    location = getattr(module, "__file__", None) or ""
+    parts = Path(location).parts
+    return top if "site-packages" in parts or "dist-packages" in parts else None
 
 
 def type_name(type_: sa.types.TypeEngine[Any]) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import typing
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -15,6 +16,7 @@ from sqlalchemy.sql.base import _NONE_NAME
 from sqlalchemy.sql.elements import conv
 
 from dbkit.generate.database_mixin import DatabaseMixin
+from dbkit.generate.types import unwrap_optional, value_type
 from dbkit.generate.variants import derive_reference_id
 from dbkit.manager import DatabaseManager
 from dbkit.migrate.codemod.scaffold.constants import _MISSING, BACKREF_INHERITED, DDL_DIALECTS
@@ -141,6 +143,7 @@ def column_signature(column: sa.Column[Any]) -> tuple[Any, ...]:
     return (
         column.name,
         ddl_type(column.type),
+        value_type(column.type).python_type,  # a uuid.UUID key is not the mixin's str id
         column.nullable,
         column.primary_key,
         server_default_sql(column),
@@ -317,3 +320,56 @@ def many_to_one_relationships(table: sa.Table, mapped_class: type | None) -> dic
             continue
         found[local[0].name] = relationship_info(rel)
     return found
+
+
+# -- what the mapped class says about a column's values ---------------------------------------------
+def declared_container_type(mapped_class: type | None, column: sa.Column[Any]) -> type | None:
+    """``dict``/``list``/``set`` when the mapped class says a column holds one (a JSON column's values).
+
+    Read from a ``Mutable`` tracker (``MutableDict.as_mutable(JSON)``), else the attribute's
+    annotation (``Mapped[dict[str, Any]]``, a SQLModel field's ``dict``); None when neither says.
+    """
+    if mapped_class is None:
+        return None
+    attribute = attribute_name(mapped_class, column)
+    return _mutable_container(mapped_class, attribute) or _annotated_container(mapped_class, attribute)
+
+
+_CONTAINERS = (dict, list, set)
+
+
+def _mutable_container(mapped_class: type, attribute: str) -> type | None:
+    """The container a ``Mutable.as_mutable`` tracker of ``attribute`` coerces values to."""
+    from sqlalchemy.ext.mutable import Mutable
+
+    try:
+        mapper = sa.inspect(mapped_class)
+        mapper.registry.configure()  # the trackers are attached when mappers are configured
+        listeners = list(mapper.class_manager.dispatch.load)
+    except Exception:
+        return None
+    for listener in listeners:
+        cells = [cell.cell_contents for cell in getattr(listener, "__closure__", None) or ()]
+        if attribute not in cells:
+            continue
+        for cell in cells:
+            if isinstance(cell, type) and issubclass(cell, Mutable):
+                return next((kind for kind in _CONTAINERS if issubclass(cell, kind)), None)
+    return None
+
+
+def _annotated_container(mapped_class: type, attribute: str) -> type | None:
+    """``dict`` of ``data: Mapped[dict[str, Any]]`` or a SQLModel field ``data: dict = Field(...)``."""
+    fields = getattr(mapped_class, "model_fields", None)
+    if isinstance(fields, dict) and attribute in fields:
+        annotation = fields[attribute].annotation
+    else:
+        try:
+            annotation = typing.get_type_hints(mapped_class).get(attribute)
+        except Exception:
+            return None
+    if typing.get_origin(annotation) is sa.orm.Mapped:
+        annotation = typing.get_args(annotation)[0]
+    annotation, _ = unwrap_optional(annotation)
+    kind = typing.get_origin(annotation) or annotation
+    return kind if kind in _CONTAINERS else None
