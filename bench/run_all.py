@@ -5,10 +5,12 @@
     python bench/run_all.py --only migrate --json results.json
 
 The benchmarks: ``bench_generate`` (model generation vs SQLModel), ``bench_bll`` (managers vs the
-plain SQLAlchemy ORM, SQLite and PostgreSQL) and ``bench_migrate`` (parity, diff and verify vs
-Alembic). Every row's ``ratio`` is dbkit / peer (lower is better); ``target`` is the ratio to stay
-at or below and ``limit`` the seconds dbkit's figure must stay under. The runner reports and exits
-0 even when a target is missed or a benchmark fails (it is not a CI gate).
+plain SQLAlchemy ORM, SQLite and PostgreSQL), ``bench_migrate`` (parity, diff and verify vs
+Alembic) and ``bench_online`` (the write stall of a live PostgreSQL table during a revision: dbkit's
+online revision vs Alembic's autogenerate output). Every row's ``ratio`` is dbkit / peer (lower is
+better); ``target`` is the ratio to stay at or below and ``limit`` the seconds dbkit's figure must
+stay under. The runner reports and exits 0 even when a target is missed or a benchmark fails (it
+is not a CI gate).
 """
 
 from __future__ import annotations
@@ -65,6 +67,13 @@ BENCHMARKS = (
         quick={"rows": 2_000, "backends": ("sqlite", "postgresql")},
     ),
     Benchmark("migrate", "bench_migrate", "Alembic", full={}, quick={"quick": True}),
+    Benchmark(
+        "online",
+        "bench_online",
+        "Alembic autogenerate",
+        full={"rows": 2_000_000},
+        quick={"rows": 200_000, "scenarios": ("index", "all", "all+reader")},
+    ),
 )
 
 

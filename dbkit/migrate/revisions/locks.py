@@ -64,16 +64,18 @@ class LockPolicy:
     """How online steps take their locks.
 
     ``lock_timeout``: the longest a step's lock request may queue the application (200 ms).
-    ``attempts``: tries per step; with ``first_pause`` doubling up to ``max_pause`` and a jitter of
-    0.5 to 1, 30 attempts outlast at least ``minimum_patience()`` (≈ 69 s) of blocking.
+    ``attempts``: tries per step. Pauses double from ``first_pause`` up to ``max_pause``, times a
+    jitter of 0.5 to 1: even the first is longer than the lock timeout, so the writes queued behind
+    one attempt drain before the next (shorter pauses let two waits add up into one longer stall).
+    By default 20 attempts outlast at least ``minimum_patience()`` (about 80 s) of blocking.
     ``scan_timeout``: the ``statement_timeout`` of steps that scan the table (validations,
     concurrent index builds), long so that a server-wide short default never kills them.
     """
 
     lock_timeout: float = 0.2
-    attempts: int = 30
-    first_pause: float = 0.1
-    max_pause: float = 5.0
+    attempts: int = 20
+    first_pause: float = 0.5
+    max_pause: float = 10.0
     scan_timeout: float = 6 * 3600.0
     on_retry: Callable[[LockRetry], None] | None = None
     retries: list[LockRetry] = field(default_factory=list)
