@@ -1,11 +1,13 @@
 """Failure injection: revisions that fail half-way, interrupted upgrades, concurrent writers.
 
-- PostgreSQL runs a revision in one transaction: a failure half-way leaves schema, rows and the
-  recorded revision as they were. The one step that cannot run in a transaction, ``ALTER TYPE ...
+- PostgreSQL runs a transactional revision (``--transactional``) in one transaction: a failure
+  half-way leaves schema, rows and the recorded revision as they were. The one step that cannot run in a transaction, ``ALTER TYPE ...
   ADD VALUE`` (a new member cannot be used before it commits), is isolated: dbkit orders it first
   and runs it in its own autocommit block (``dbkit.migrate.revisions.custom_ops._add_enum_value``), so a later
   failure rolls back everything else and leaves only the unused member, which re-running adds again
   as a no-op (``ADD VALUE IF NOT EXISTS``).
+- PostgreSQL runs an online revision (the default) step by step, each committed on its own: a
+  failure or a kill half-way leaves the steps before it; running the upgrade again completes it.
 - SQLite: ``verify`` works on a copy (the user's file keeps its bytes and mtime); an upgrade that
   raises, or is killed, leaves the database at its previous revision with its rows.
 - Two ``dbkit revision`` runs into one ``versions/`` chain or refuse; they never fork the history.
@@ -104,7 +106,9 @@ def insert_accounts(url: str) -> None:
         engine.dispose()
 
 
-def baseline_then_change(tmp_path: Path, url: str, **change: bool) -> tuple[Path, Path, Path]:
+def baseline_then_change(
+    tmp_path: Path, url: str, *, transactional: bool = False, **change: bool
+) -> tuple[Path, Path, Path]:
     """v1 upgraded and populated; the revision to v2 (``change``) written but not applied."""
     v1 = write_codebase(tmp_path / "v1")
     v2 = write_codebase(tmp_path / "v2", **change)
@@ -112,15 +116,17 @@ def baseline_then_change(tmp_path: Path, url: str, **change: bool) -> tuple[Path
     api.revision(v1, versions, from_source=v1, message="baseline")
     api.upgrade(versions, url)
     insert_accounts(url)
-    (written,) = api.revision(v2, versions, message="change")
+    (written,) = api.revision(v2, versions, message="change", transactional=transactional)
     return v1, v2, written.path
 
 
-# -- PostgreSQL: a failure half-way changes nothing ----------------------------------------------------
+# -- PostgreSQL, transactional revisions: a failure half-way changes nothing -------------------------
 def test_revision_failing_half_way_on_postgres_leaves_schema_and_rows(
     postgres_url: str, tmp_path: Path
 ) -> None:
-    v1, v2, revision = baseline_then_change(tmp_path, postgres_url, new_column=True, notes=True)
+    v1, v2, revision = baseline_then_change(
+        tmp_path, postgres_url, transactional=True, new_column=True, notes=True
+    )
     versions = revision.parent
     baseline = read_history(versions).revisions[0].revision
     rows = account_rows(postgres_url)
@@ -141,7 +147,9 @@ def test_revision_failing_half_way_on_postgres_leaves_schema_and_rows(
 def test_enum_member_added_outside_the_transaction_is_the_only_trace_of_a_failure(
     postgres_url: str, tmp_path: Path
 ) -> None:
-    v1, v2, revision = baseline_then_change(tmp_path, postgres_url, new_member=True, new_column=True)
+    v1, v2, revision = baseline_then_change(
+        tmp_path, postgres_url, transactional=True, new_member=True, new_column=True
+    )
     versions = revision.parent
     text = revision.read_text()
     assert "op.add_enum_value(" in text
@@ -160,6 +168,74 @@ def test_enum_member_added_outside_the_transaction_is_the_only_trace_of_a_failur
     revision.write_text(text)  # the fixed revision re-runs: adding the member again is a no-op
     api.upgrade(versions, postgres_url)
     assert api.check(v2, postgres_url).changes == ()
+
+
+# -- PostgreSQL, online revisions: not atomic, but a re-run completes them -----------------------------
+def test_online_revision_failing_half_way_on_postgres_resumes_when_run_again(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """The steps before the failure stay committed (the revision is not recorded); the fixed
+    revision, run again, skips them and completes; no row is lost."""
+    _, v2, revision = baseline_then_change(tmp_path, postgres_url, new_column=True, notes=True)
+    versions = revision.parent
+    baseline = read_history(versions).revisions[0].revision
+    rows = account_rows(postgres_url)
+    inject_into_upgrade(revision, INJECTED_FAILURE)
+
+    with pytest.raises(MigrationCommandError, match="dbkit_injected_failure"):
+        api.upgrade(versions, postgres_url)
+
+    assert api.check(v2, postgres_url).changes == ()  # every online step before the failure committed
+    assert api.current(versions, postgres_url) == baseline  # but the revision is not recorded
+    revision.write_text(revision.read_text().replace(f"\n    {INJECTED_FAILURE}", ""))
+    api.upgrade(versions, postgres_url)  # each step finds itself done
+    assert api.current(versions, postgres_url) == read_history(versions).head.revision
+    assert api.check(v2, postgres_url).changes == ()
+    assert account_rows(postgres_url) == rows
+
+
+def test_online_upgrade_killed_mid_way_on_postgres_completes_when_run_again(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """``dbkit upgrade`` killed (SIGKILL) between two online steps: the next run completes the revision."""
+    _, v2, revision = baseline_then_change(tmp_path, postgres_url, new_column=True, notes=True)
+    versions = revision.parent
+    rows = account_rows(postgres_url)
+    text = revision.read_text()
+    started = tmp_path / "first-step-ran"
+    pause = f"__import__('pathlib').Path({str(started)!r}).touch(); __import__('time').sleep(120)"
+    assert text.count("for attempt in op.online_step(") > 1, "the revision has several online steps"
+    cut = text.index("for attempt in op.online_step(", text.index("for attempt in op.online_step(") + 1)
+    indent = text[text.rindex("\n", 0, cut) + 1 : cut]
+    revision.write_text(f"{text[:cut]}{pause}\n{indent}{text[cut:]}")  # after the first step
+    command = [
+        sys.executable,
+        "-m",
+        "dbkit.cli",
+        "upgrade",
+        "--versions",
+        str(versions),
+        "--url",
+        postgres_url,
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not started.exists():
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            assert time.monotonic() < deadline, "the upgrade never reached the injected pause"
+            time.sleep(0.05)
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.wait(timeout=30)
+        if process.stderr:
+            process.stderr.close()
+    assert process.returncode == -signal.SIGKILL
+    assert api.check(v2, postgres_url).changes != ()  # half-done
+    revision.write_text(text)
+    api.upgrade(versions, postgres_url)
+    assert api.check(v2, postgres_url).changes == ()
+    assert account_rows(postgres_url) == rows
 
 
 # -- SQLite: verify works on a copy; interrupted upgrades leave the previous revision ----------------

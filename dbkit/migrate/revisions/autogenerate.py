@@ -53,6 +53,7 @@ from dbkit.migrate.revisions.custom_ops import (
     DropEnumValueOp,
     RenameConstraintsOp,
 )
+from dbkit.migrate.revisions.online import is_online_operation, online_operations
 from dbkit.migrate.revisions.operations import OperationBuilder
 from dbkit.migrate.revisions.reasons import annotate
 from dbkit.migrate.revisions.reversal import reverse_upgrade_ops
@@ -86,6 +87,7 @@ def dbkit_autogenerate(
     backfills: Mapping[str, str] | None = None,
     process_revision_directives: RevisionDirectivesHook | None = None,
     autogenerate_plugins: Sequence[str] = ALEMBIC_DEFAULT_PLUGINS,
+    transactional: bool = False,
 ) -> dict[str, Any]:
     """Keywords for ``context.configure(...)`` in env.py that turn dbkit's autogenerate on.
 
@@ -93,12 +95,15 @@ def dbkit_autogenerate(
     whose table is in the target metadata). ``backfills``: ``{"table.column": "SQL value"}``, as
     ``dbkit revision --backfill``. ``process_revision_directives``: the env's own hook, run after
     dbkit's. ``autogenerate_plugins``: the env's plugin list; dbkit's plugin is appended.
+    ``transactional``: keep Alembic's plain operations instead of online steps (as
+    ``dbkit revision --transactional``; see :mod:`dbkit.migrate.revisions.online`).
     """
     return {
         "process_revision_directives": RevisionRewriter(
             models=tuple(models) if models is not None else None,
             backfills=dict(backfills or {}),
             then=process_revision_directives,
+            online=not transactional,
         ),
         "autogenerate_plugins": [*autogenerate_plugins, PLUGIN_NAME],
     }
@@ -219,6 +224,8 @@ class RevisionRewriter:
     models: tuple[type, ...] | None = None
     backfills: dict[str, str] = field(default_factory=dict)
     then: RevisionDirectivesHook | None = None
+    #: Write each operation in its online form (safe on a live PostgreSQL table).
+    online: bool = True
 
     def __call__(self, context: MigrationContext, revision: Any, directives: list[Any]) -> None:
         token = context.opts.get("upgrade_token", "upgrades")
@@ -233,6 +240,9 @@ class RevisionRewriter:
                 if rewritten is not upgrade:  # Alembic reversed its own operations: reverse dbkit's
                     downgrade.ops[:] = annotate(reverse_upgrade_ops(rewritten)).ops
                     upgrade.ops[:] = annotate(rewritten).ops
+                if self.online:
+                    upgrade.ops[:] = online_operations(upgrade).ops
+                    downgrade.ops[:] = online_operations(downgrade).ops
                 if _uses_dbkit_operations(upgrade) or _uses_dbkit_operations(downgrade):
                     script.imports.add(RENDERERS_IMPORT)
         if self.then is not None:
@@ -403,7 +413,7 @@ def _referring_tables(old: Snapshot, renames: ResolvedRenames, emitted: _Alembic
 
 def _uses_dbkit_operations(container: ops.OpContainer) -> bool:
     for operation in container.ops:
-        if isinstance(operation, _DBKIT_OPERATIONS):
+        if isinstance(operation, _DBKIT_OPERATIONS) or is_online_operation(operation):
             return True
         if isinstance(operation, ops.OpContainer) and _uses_dbkit_operations(operation):
             return True

@@ -556,6 +556,20 @@ def _register_renderers() -> None:
 _register_renderers()
 
 
+def is_online_operation(operation: ops.MigrateOperation) -> bool:
+    """One of this module's operations (a revision using it must import dbkit's renderers)."""
+    return isinstance(
+        operation,
+        OnlineStepOp
+        | CreateIndexOnlineOp
+        | DropIndexOnlineOp
+        | CreateForeignKeyOnlineOp
+        | CreateCheckConstraintOnlineOp
+        | CreateUniqueConstraintOnlineOp
+        | SetNotNullOnlineOp,
+    )
+
+
 def batches_on_sqlite(operation: ops.MigrateOperation) -> bool:
     """Whether ``operation`` recreates a table on SQLite (foreign keys must be off around it)."""
     if isinstance(operation, OnlineStepOp):

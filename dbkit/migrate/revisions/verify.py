@@ -5,7 +5,9 @@ so a database in use is copied consistently), a PostgreSQL URL only names the se
 a fresh scratch database is created and dropped. On the scratch database it seeds a few
 representative rows into every table, runs each revision up one at a time checking row counts
 and the values of kept (or renamed) columns, checks the schema at head against the last
-recorded snapshot, then runs each revision down checking that schema and rows are back.
+recorded snapshot, then runs each revision down checking that schema and rows are back. On
+PostgreSQL an online revision (whose steps commit one by one) is also run a second time right after
+its upgrade: every step must find itself done, so a re-run after a failure or a kill completes it.
 
 An SQLite scratch copy runs without fsync and with an in-memory journal (it is thrown away, so
 durability buys nothing); rollbacks work as on the real file.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import decimal
+import re
 import sqlite3
 import tempfile
 import time
@@ -43,6 +46,8 @@ from dbkit.migrate.revisions.runner import (
 from dbkit.migrate.schema.documents import load_snapshot
 from dbkit.text import shorten
 
+#: What an online revision's text holds (dbkit.migrate.revisions.online): verify re-runs those.
+ONLINE_MARKER = re.compile(r"\bop\.(online_step|\w+_online)\(")
 #: Rows seeded into every table that has none.
 SEED_ROWS = 3
 
@@ -101,7 +106,7 @@ class LiveTable:
 class VerifyStep:
     """One revision applied in one direction, and what it did to the rows."""
 
-    direction: str  # "up" | "down" | "schema"
+    direction: str  # "up" | "rerun" (an online revision run again) | "down" | "schema"
     revision: str
     message: str
     rows_before: dict[str, int] = field(default_factory=dict)
@@ -212,6 +217,9 @@ def _run_steps(
             report.add(step)
             if step.passed:
                 step.problems.extend(store.compare(rows_before, _renames(revision, "upgrade")))
+            if step.passed and _resumable(engine, revision):
+                step = _rerun(versions_dir, engine, revision, store)
+                report.add(step)
             if not step.passed:
                 return
         head = pending[-1]
@@ -227,6 +235,33 @@ def _run_steps(
             if revision.from_snapshot is not None:
                 differences = schema_differences(revision.from_snapshot, _live(engine))
                 step.problems.extend(f"schema not back: {_describe(change)}" for change in differences)
+
+
+def _resumable(engine: sa.Engine, revision: RecordedRevision) -> bool:
+    """An online revision on PostgreSQL: its steps commit one by one, so a re-run must complete it."""
+    return engine.dialect.name == "postgresql" and ONLINE_MARKER.search(revision.path.read_text()) is not None
+
+
+def _rerun(
+    versions_dir: str | Path, engine: sa.Engine, revision: RecordedRevision, store: RowStore
+) -> VerifyStep:
+    """Run an applied online revision again, as after a failure or a kill once every step had run:
+    each step must find itself done (catalog checks) and change neither schema nor rows."""
+    config = alembic_config(versions_dir)
+    config.attributes["configure_logger"] = False
+    with engine.connect() as connection:
+        config.attributes["connection"] = connection
+        command.stamp(config, revision.down_revision or "base")
+        connection.commit()
+    rows_before = store.capture()
+    step = _apply(versions_dir, engine, "rerun", revision, revision.revision, store)
+    step.message = "re-run of an applied online revision completes as a no-op"
+    if step.passed:
+        step.problems.extend(store.compare(rows_before, _Renames()))
+    if step.passed and revision.to_snapshot is not None:
+        differences = schema_differences(revision.to_snapshot, _live(engine))
+        step.problems.extend(f"schema changed by the re-run: {_describe(change)}" for change in differences)
+    return step
 
 
 def _has_tables(engine: sa.Engine) -> bool:
@@ -284,7 +319,7 @@ def _apply(
     try:
         with engine.connect() as connection, readable_errors(f"{direction} {revision.revision}"):
             config.attributes["connection"] = connection
-            if direction == "up":
+            if direction in ("up", "rerun"):
                 command.upgrade(config, target)
             else:
                 command.downgrade(config, target)

@@ -170,3 +170,60 @@ def _live(url: str) -> object:
         return runner.live_snapshot(engine)
     finally:
         engine.dispose()
+
+
+def test_verify_runs_the_online_steps_and_their_rerun_on_postgresql(
+    versions: Path, postgres_url: str
+) -> None:
+    report = api.verify(versions, postgres_url)
+    assert report.passed, str(report)
+    assert [step.direction for step in report.steps] == [
+        "up",
+        "rerun",
+        "up",
+        "rerun",
+        "schema",
+        "down",
+        "down",
+    ]
+
+
+def test_verify_catches_an_online_step_that_is_not_idempotent(versions: Path, postgres_url: str) -> None:
+    revision = _online_revision(versions)
+    text = revision.read_text()
+    marker = "\n\n\ndef downgrade() -> None:"
+    revision.write_text(
+        text.replace(marker, "\n    op.execute('CREATE TABLE dbkit_once (id integer)')" + marker, 1)
+    )
+    report = api.verify(versions, postgres_url)
+    assert not report.passed
+    assert [step.direction for step in report.steps] == ["up", "rerun", "up", "rerun"]  # stops at the failure
+    assert "dbkit_once" in " ".join(report.steps[-1].problems)
+
+
+@pytest.mark.parametrize("transactional", [False, True])
+def test_the_autogenerate_plugin_takes_the_same_choice(transactional: bool) -> None:
+    from alembic.operations import ops
+    from alembic.runtime.migration import MigrationContext
+
+    from dbkit.migrate.revisions.autogenerate import dbkit_autogenerate
+
+    hook = dbkit_autogenerate(transactional=transactional)["process_revision_directives"]
+    index = ops.CreateIndexOp("ix_events_kind", "events", ["kind"])
+    script = ops.MigrationScript(
+        "r1",
+        ops.UpgradeOps(ops=[ops.ModifyTableOps("events", [index])]),
+        ops.DowngradeOps(ops=[ops.ModifyTableOps("events", [index.reverse()])]),
+    )
+    engine = sa.create_engine("sqlite://")
+    with engine.connect() as conn:
+        hook(MigrationContext.configure(conn, opts={"target_metadata": None}), None, [script])
+    upgrade, downgrade = script.upgrade_ops.ops, script.downgrade_ops.ops
+    if transactional:
+        assert isinstance(upgrade[0], ops.ModifyTableOps) and isinstance(downgrade[0], ops.ModifyTableOps)
+    else:
+        assert [type(item).__name__ for item in (*upgrade, *downgrade)] == [
+            "CreateIndexOnlineOp",
+            "DropIndexOnlineOp",
+        ]
+        assert "import dbkit.migrate.renderers" in " ".join(script.imports)
