@@ -136,6 +136,51 @@ def cmd_parity(args: argparse.Namespace) -> int:
     return EXIT_DIFFERENT if report.has_schema_differences else EXIT_OK
 
 
+def cmd_validate_data(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from dbkit.migrate import api
+    from dbkit.migrate.source.row_validation import validate_rows
+
+    codebase = api.load(Path(args.path), strict=True)
+    with tqdm(desc="validate-data", unit="row", disable=not sys.stderr.isatty(), leave=False) as bar:
+
+        def progress(table: str, rows: int) -> None:
+            bar.set_postfix_str(table)
+            bar.update(rows - bar.n if bar.postfix == table else rows)
+
+        report = validate_rows(codebase, args.url, args.table, progress=progress)
+    if args.json:
+        _print_json(report.to_json())
+    else:
+        sys.stdout.write(format_data_validation(report))
+    return EXIT_OK if report.ok else EXIT_DIFFERENT
+
+
+#: Failures printed per table by ``validate-data`` (``--json`` has the first 20).
+FAILURES_SHOWN = 5
+
+
+def format_data_validation(report: Any) -> str:
+    """Per table: rows read and failing, counts per field and error type, then the first failures."""
+    lines = []
+    for table in report.tables:
+        if table.error is not None:
+            lines.append(f"{table.table}: {table.error}")
+            continue
+        lines.append(f"{table.table} ({table.model}): {table.rows} rows, {table.failing} failing")
+        for (field, kind), count in sorted(table.counts.items()):
+            lines.append(f"  {field}: {count} row(s) {kind}")
+        for failure in table.failures[:FAILURES_SHOWN]:
+            key = ", ".join(f"{name}={value}" for name, value in failure.key.items())
+            lines.append(f"    {key}  {failure.field}={failure.value}: {failure.message}")
+        if len(table.failures) > FAILURES_SHOWN:
+            lines.append(f"    ... the first {len(table.failures)} failures are in --json")
+    failing = sum(table.failing for table in report.tables)
+    lines.append("every row validates" if report.ok else f"{failing} row(s) fail their model's validation")
+    return "\n".join(lines) + "\n"
+
+
 def cmd_scaffold(args: argparse.Namespace) -> int:
     from dbkit.migrate.codemod.scaffold import scaffold_codebase
 
@@ -330,6 +375,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = add(
         "verify", cmd_verify, "Run every revision up and down on a scratch copy, checking rows survive."
+    validate_data = add(
+        "validate-data",
+        cmd_validate_data,
+        "Validate every stored row against its BLL model (read-only). Exit status 1: some rows fail.",
+    )
+    validate_data.add_argument("path")
+    validate_data.add_argument("--url", required=True, help="the database whose rows are read (never written)")
+    validate_data.add_argument("--table", help="only this table")
+    validate_data.add_argument("--json", action="store_true")
+
     )
     verify.add_argument("--versions", required=True)
     verify.add_argument("--url")
