@@ -38,17 +38,20 @@ if TYPE_CHECKING:
 #: The report's formats, by the output file's extension.
 FORMATS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "markdown"}
 
+#: Scoped to the report's own element, so the page can also sit inside a notebook's output.
 _PAGE_STYLE = """
-body { font-family: sans-serif; margin: 2em; color: #222; max-width: 80em; }
-h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
-table { border-collapse: collapse; margin: 0.5em 0; } caption { text-align: left; font-weight: bold; }
-th, td { border: 1px solid #ddd; font-size: 0.9em; }
-pre { background: #f6f6f6; padding: 0.6em; white-space: pre-wrap; }
-details { margin: 0.3em 0; } summary { cursor: pointer; font-family: monospace; }
-.verdict { padding: 0.6em 1em; border-radius: 4px; font-weight: bold; }
-.verdict.refused { background: #f8b4b4; } .verdict.accepted { background: #d9f2d9; }
-.verdict.none { background: #e8eef7; }
-.diagram { overflow-x: auto; }
+.dbkit-report { font-family: sans-serif; margin: 2em; color: #222; max-width: 80em; }
+.dbkit-report h1 { font-size: 1.5em; }
+.dbkit-report h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ccc; }
+.dbkit-report table { border-collapse: collapse; margin: 0.5em 0; }
+.dbkit-report caption { text-align: left; font-weight: bold; }
+.dbkit-report th, .dbkit-report td { border: 1px solid #ddd; font-size: 0.9em; }
+.dbkit-report pre { background: #f6f6f6; padding: 0.6em; white-space: pre-wrap; }
+.dbkit-report details { margin: 0.3em 0; } .dbkit-report summary { cursor: pointer; font-family: monospace; }
+.dbkit-report .verdict { padding: 0.6em 1em; border-radius: 4px; font-weight: bold; }
+.dbkit-report .verdict.refused { background: #f8b4b4; } .dbkit-report .verdict.accepted { background: #d9f2d9; }
+.dbkit-report .verdict.none { background: #e8eef7; }
+.dbkit-report .diagram { overflow-x: auto; }
 """
 
 
@@ -170,7 +173,7 @@ def _change_sections(review: Review) -> list[str]:
         '<h2 id="changes">Changes</h2>',
         f"<pre>{escape(diff.message)}</pre>" if diff.message else "",
         diff_chart(diff).to_svg(),
-        diff_table(diff, verdict).to_html(),
+        diff_table(diff, verdict, uuid="dbkit-report-diff").to_html(),  # unique beside a notebook's own
         *(f"<p>{escape(note)}</p>" for note in plan.notes),
         _plans_html(verdict),
         _locks_html(verdict),

@@ -151,7 +151,7 @@ def _captured(run: Callable[[], None], output: Callable[[], str], *, offline: bo
                 f"({cause}); `dbkit upgrade` runs it online"
             )
         return f"-- failed: {cause}"
-    text = output()[len(before) :].strip() if offline else output().strip()
+    text = _sorted_constraints(output()[len(before) :].strip()) if offline else output().strip()
     return text or "-- no SQL on this dialect"
 
 
@@ -178,13 +178,15 @@ def _joined(statements: list[str]) -> str:
 
 
 _CREATE_INDEX = re.compile(r"^CREATE (UNIQUE )?INDEX\b", re.IGNORECASE)
-_CONSTRAINT_LINE = re.compile(r"^\s*CONSTRAINT \S+ (UNIQUE|CHECK|FOREIGN KEY)\b", re.IGNORECASE)
+_CONSTRAINT_LINE = re.compile(
+    r"^\s*(CONSTRAINT \S+ )?(PRIMARY KEY|UNIQUE|CHECK|FOREIGN KEY)\b", re.IGNORECASE
+)
 
 
 def _in_stable_order(statements: list[str]) -> list[str]:
     """The statements with what Alembic's batch mode emits in set order (so run to run it varies)
-    sorted: consecutive ``CREATE INDEX`` statements, and a recreated table's UNIQUE, CHECK and
-    FOREIGN KEY clauses. Neither order changes what the statements do."""
+    sorted: consecutive ``CREATE INDEX`` statements, and a created table's constraint clauses.
+    Neither order changes what the statements do."""
     ordered: list[str] = []
     for statement in (_sorted_constraints(s) for s in statements):
         run = 0
@@ -200,13 +202,33 @@ def _in_stable_order(statements: list[str]) -> list[str]:
 
 
 def _sorted_constraints(statement: str) -> str:
+    """Each run of consecutive table-constraint clauses sorted, the last clause keeping its ending."""
     lines = statement.split("\n")
-    clauses = [i for i, line in enumerate(lines) if _CONSTRAINT_LINE.match(line)]
-    if len(clauses) < 2 or clauses != list(range(clauses[0], clauses[-1] + 1)):
-        return statement
-    last = lines[clauses[-1]]  # the final clause carries no trailing comma
-    bodies = sorted(lines[i].rstrip().rstrip(",").rstrip() for i in clauses)
-    ending = last[len(last.rstrip().rstrip(",").rstrip()) :]
-    for number, (index, body) in enumerate(zip(clauses, bodies, strict=True)):
-        lines[index] = body + (ending if number == len(bodies) - 1 else ", ")
+    index = 0
+    while index < len(lines):
+        end = index
+        while end < len(lines) and _CONSTRAINT_LINE.match(lines[end]):
+            end += 1
+        if end - index > 1 and _whole_clauses(lines, index, end):
+            ending = lines[end - 1][len(_clause(lines[end - 1])) :]
+            bodies = sorted(_clause(line) for line in lines[index:end])
+            lines[index:end] = [
+                f"{body}," if i < len(bodies) - 1 else body + ending for i, body in enumerate(bodies)
+            ]
+        index = max(end, index + 1)
     return "\n".join(lines)
+
+
+def _whole_clauses(lines: list[str], start: int, end: int) -> bool:
+    """Each line of the run is one whole clause (balanced parentheses, a comma between clauses, the
+    table's closing parenthesis after the last), so reordering the lines cannot split a clause."""
+    run = lines[start:end]
+    balanced = all(line.count("(") == line.count(")") for line in run)
+    separated = all(line.rstrip().endswith(",") for line in run[:-1])
+    closed = end < len(lines) and lines[end].lstrip().startswith(")")
+    return balanced and separated and closed
+
+
+def _clause(line: str) -> str:
+    """A constraint line without its trailing comma (SQLAlchemy writes ``clause, `` between clauses)."""
+    return line.rstrip().rstrip(",").rstrip()
