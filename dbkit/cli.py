@@ -350,6 +350,18 @@ def build_parser() -> argparse.ArgumentParser:
     parity.add_argument("path")
     parity.add_argument("--json", action="store_true")
 
+    validate_data = add(
+        "validate-data",
+        cmd_validate_data,
+        "Validate every stored row against its BLL model (read-only). Exit status 1: some rows fail.",
+    )
+    validate_data.add_argument("path")
+    validate_data.add_argument(
+        "--url", required=True, help="the database whose rows are read (never written)"
+    )
+    validate_data.add_argument("--table", help="only this table")
+    validate_data.add_argument("--json", action="store_true")
+
     scaffold = add("scaffold", cmd_scaffold, "Write BLL_*.py models for the hand-written tables.")
     scaffold.add_argument("path")
     scaffold.add_argument("--out", help="directory for the BLL files (default: print the plan only)")
@@ -375,16 +387,6 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify = add(
         "verify", cmd_verify, "Run every revision up and down on a scratch copy, checking rows survive."
-    validate_data = add(
-        "validate-data",
-        cmd_validate_data,
-        "Validate every stored row against its BLL model (read-only). Exit status 1: some rows fail.",
-    )
-    validate_data.add_argument("path")
-    validate_data.add_argument("--url", required=True, help="the database whose rows are read (never written)")
-    validate_data.add_argument("--table", help="only this table")
-    validate_data.add_argument("--json", action="store_true")
-
     )
     verify.add_argument("--versions", required=True)
     verify.add_argument("--url")
