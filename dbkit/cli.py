@@ -280,7 +280,13 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
 
     timeout = parse_duration(args.lock_timeout)
     output = api.upgrade(
-        Path(args.versions), args.url, to=args.to, sql=args.sql, lock_timeout=timeout, on_lock_retry=report
+        Path(args.versions),
+        args.url,
+        to=args.to,
+        sql=args.sql,
+        lock_timeout=timeout,
+        on_lock_retry=report,
+        on_progress=report,
     )
     if output:
         sys.stdout.write(output)

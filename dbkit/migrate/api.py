@@ -435,13 +435,15 @@ def upgrade(
     *,
     lock_timeout: float | None = None,
     on_lock_retry: Any = None,
+    on_progress: Any = None,
 ) -> str | None:
     """Apply revisions; online steps ask for each lock for at most ``lock_timeout`` seconds (default
-    0.2) and retry with backoff, calling ``on_lock_retry(retry)`` each time."""
+    0.2) and retry with backoff, calling ``on_lock_retry(retry)`` each time; ``on_progress(line)``
+    hears each batch of a backfill."""
     from dbkit.migrate.revisions import runner
     from dbkit.migrate.revisions.locks import LockPolicy
 
-    policy = LockPolicy(on_retry=on_lock_retry)
+    policy = LockPolicy(on_retry=on_lock_retry, on_progress=on_progress)
     if lock_timeout is not None:
         policy.lock_timeout = lock_timeout
     return runner.upgrade(versions_dir, url, to, sql=sql, lock_policy=policy)

@@ -456,7 +456,9 @@ def _add_column_forms(
     if column.identity or column.computed or (default and _VOLATILE_DEFAULT.search(default)):
         return (AE, "rewrite"), (AE, "rewrite")  # every row gets its own value: the table is written again
     if plan is not None and plan.strategy == "nullable_then_backfill":
-        return (AE, "rewrite"), (AE, "rewrite")  # the UPDATE writes every row, in the same transaction
+        # transactional: the UPDATE writes every row in the ADD COLUMN's transaction; online: in
+        # primary-key batches of their own, under the ROW EXCLUSIVE lock writers take too
+        return (AE, "rewrite"), ("ROW EXCLUSIVE", "rewrite")
     return (AE, "metadata"), (AE, "metadata")  # nullable, or a constant default (PostgreSQL 11+)
 
 

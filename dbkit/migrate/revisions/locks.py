@@ -77,7 +77,11 @@ class LockPolicy:
     first_pause: float = 0.5
     max_pause: float = 10.0
     scan_timeout: float = 6 * 3600.0
+    #: Pause between two batches of a backfill, so the application keeps up.
+    batch_pause: float = 0.01
     on_retry: Callable[[LockRetry], None] | None = None
+    #: Called with a line of progress (each batch of a backfill).
+    on_progress: Callable[[str], None] | None = None
     retries: list[LockRetry] = field(default_factory=list)
 
     def pause(self, attempt: int) -> float:
@@ -91,6 +95,10 @@ class LockPolicy:
             min(self.max_pause, self.first_pause * 2 ** (n - 1)) * 0.5 for n in range(1, self.attempts)
         )
         return pauses + self.attempts * self.lock_timeout
+
+    def report_progress(self, line: str) -> None:
+        if self.on_progress is not None:
+            self.on_progress(line)
 
     def record(self, retry: LockRetry) -> None:
         self.retries.append(retry)

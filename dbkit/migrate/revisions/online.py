@@ -10,10 +10,11 @@ Each operation chooses its form when it runs, from the dialect and the server ve
   ... UNIQUE USING INDEX`` (a brief lock, no scan).
 * ``set_not_null_online``: ``CHECK (col IS NOT NULL) NOT VALID``, ``VALIDATE``, ``SET NOT NULL``
   (PostgreSQL 12+ skips its scan thanks to the valid check), then the check is dropped.
+* ``backfill_column``: existing rows filled in primary-key batches, each a short transaction.
 * ``online_step``: any other step (Alembic's own operations, e.g. an ``add_column`` or a
   binary-coercible type change, which PostgreSQL does in place), committed on its own.
 
-On PostgreSQL every step runs under :func:`dbkit.migrate.revisions.locks.run_step` (a short
+On PostgreSQL every step runs under :func:`dbkit.migrate.revisions.locks.step_attempts` (a short
 ``lock_timeout``, retried with backoff) and checks the catalog first, so re-running an upgrade
 after a failure or a kill completes the revision, and a downgrade runs from any intermediate
 state. Elsewhere (SQLite) each operation is the plain Alembic one in the migration's transaction.
@@ -23,6 +24,7 @@ A revision of online steps is not atomic on PostgreSQL: that is the price of not
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
@@ -32,9 +34,11 @@ from alembic.autogenerate.api import AutogenContext
 from alembic.autogenerate.render import render_op, renderers
 from alembic.operations import Operations, ops
 
-from dbkit.migrate.revisions.locks import run_step, step_attempts
+from dbkit.migrate.revisions.locks import policy_of, run_step, step_attempts
 from dbkit.migrate.revisions.reasons import REASON_KEY, ReasonComment, annotate
 
+#: Rows a backfill fills per transaction in the online form (pgroll's batch size).
+BACKFILL_BATCH_ROWS = 1000
 #: strong_migrations refuses concurrent builds on these (index corruption fixed in 14.4).
 _BROKEN_CONCURRENT_BUILDS = ((14, 0), (14, 4))
 
@@ -566,7 +570,8 @@ def is_online_operation(operation: ops.MigrateOperation) -> bool:
         | CreateForeignKeyOnlineOp
         | CreateCheckConstraintOnlineOp
         | CreateUniqueConstraintOnlineOp
-        | SetNotNullOnlineOp,
+        | SetNotNullOnlineOp
+        | BackfillColumnOp,
     )
 
 
@@ -597,6 +602,8 @@ def online_operations(container: ops.OpContainer) -> ops.OpContainer:
             converted.extend(_online_table_batch(operation))
         elif isinstance(operation, ops.CreateTableOp | ops.DropTableOp):
             converted.append(online_step_for(operation))
+        elif isinstance(operation, BackfillColumnOp):
+            converted.append(operation.in_batches(BACKFILL_BATCH_ROWS))
         elif _online_form(operation) is not None:
             converted.extend(_online_form(operation) or ())
         else:
@@ -684,3 +691,143 @@ def _split_not_null(operation: ops.AlterColumnOp) -> list[ops.MigrateOperation]:
         online_step_for(ops.ModifyTableOps(operation.table_name, [rest], schema=operation.schema)),
         set_not_null,
     ]
+
+
+# -- backfills in primary-key batches ------------------------------------------------------------
+@Operations.register_operation("backfill_column")
+class BackfillColumnOp(ops.MigrateOperation):
+    """``UPDATE table SET column = value WHERE column IS NULL``: existing rows get a value before the
+    column becomes NOT NULL.
+
+    With ``batch_rows`` (the online form) on PostgreSQL, rows are filled in primary-key order, a
+    batch of ``batch_rows`` per short transaction of its own, pausing between batches so the
+    application keeps up; each batch is reported, and a re-run resumes (filled rows are no longer
+    NULL). Otherwise, and on SQLite, one ``UPDATE`` in the migration's transaction.
+    """
+
+    def __init__(
+        self,
+        table_name: str,
+        column_name: str,
+        value: str,
+        *,
+        key_columns: Sequence[str],
+        batch_rows: int | None = None,
+        schema: str | None = None,
+    ) -> None:
+        if not key_columns:
+            raise ValueError(f"backfilling {table_name}.{column_name} in batches needs its primary key.")
+        self.table_name = table_name
+        self.column_name = column_name
+        self.value = value
+        self.key_columns = list(key_columns)
+        self.batch_rows = batch_rows
+        self.schema = schema
+
+    @classmethod
+    def backfill_column(
+        cls, operations: Operations, table_name: str, column_name: str, value: str, **kw: Any
+    ) -> None:
+        operations.invoke(cls(table_name, column_name, value, **kw))
+
+    def reverse(self) -> ReasonComment:
+        return _ReversedBackfill(self)
+
+    def in_batches(self, rows: int) -> BackfillColumnOp:
+        batched = BackfillColumnOp(
+            self.table_name,
+            self.column_name,
+            self.value,
+            key_columns=self.key_columns,
+            batch_rows=rows,
+            schema=self.schema,
+        )
+        batched.info.update(self.info)
+        return batched
+
+
+class _ReversedBackfill(ReasonComment):
+    """The downgrade passes a backfill as a comment (the column keeps or loses its values with the
+    steps around it); reversing brings the backfill back."""
+
+    def __init__(self, backfill: BackfillColumnOp) -> None:
+        super().__init__(f"the upgrade filled {backfill.table_name}.{backfill.column_name} here")
+        self.backfill = backfill
+
+    def reverse(self) -> BackfillColumnOp:  # type: ignore[override]
+        return self.backfill
+
+
+@renderers.dispatch_for(BackfillColumnOp)
+def _render_backfill(context: AutogenContext, operation: BackfillColumnOp) -> str:
+    batch = f", batch_rows={operation.batch_rows!r}" if operation.batch_rows else ""
+    schema = f", schema={operation.schema!r}" if operation.schema else ""
+    return (
+        f"{context.opts['alembic_module_prefix']}backfill_column({operation.table_name!r}, "
+        f"{operation.column_name!r}, {operation.value!r}, key_columns={operation.key_columns!r}{batch}{schema})"
+    )
+
+
+@Operations.implementation_for(BackfillColumnOp)
+def _backfill_column(operations: Operations, operation: BackfillColumnOp) -> None:
+    table = _qualified(operations, operation.table_name, operation.schema)
+    column = _quote(operations, operation.column_name)
+    fill = f"UPDATE {table} SET {column} = {operation.value} WHERE {column} IS NULL"
+    if not operation.batch_rows or not _online(operations):
+        operations.execute(fill)
+        return
+    _backfill_in_batches(operations, operation, table, column)
+
+
+def _backfill_in_batches(
+    operations: Operations, operation: BackfillColumnOp, table: str, column: str
+) -> None:
+    """Keyset batches: each transaction fills the NULLs among the next ``batch_rows`` keys, so the
+    whole table is read once however many batches (a re-run starts again and skips filled rows)."""
+    policy = policy_of(operations)
+    keys = [_quote(operations, name) for name in operation.key_columns]
+    row = f"({', '.join(keys)})"
+    step = f"backfill {operation.table_name}.{operation.column_name}"
+    last: Sequence[Any] | None = None
+    filled = 0
+    while True:
+        after = _key_bound(row, ">", "k", last)
+        upper = (
+            operations.get_bind()
+            .execute(
+                sa.text(
+                    f"SELECT {', '.join(keys)} FROM {table} WHERE {after.sql} ORDER BY {', '.join(keys)} "
+                    "LIMIT 1 OFFSET :skip"
+                ),
+                {**after.params, "skip": operation.batch_rows - 1},
+            )
+            .first()
+        )
+        until = _key_bound(row, "<=", "u", upper)
+        statement = sa.text(
+            f"UPDATE {table} SET {column} = {operation.value} WHERE {column} IS NULL "
+            f"AND {after.sql} AND {until.sql}"
+        )
+        for attempt in step_attempts(operations, step, operation.table_name):
+            with attempt:
+                filled += operations.get_bind().execute(statement, {**after.params, **until.params}).rowcount
+        policy.report_progress(f"{step}: {filled} rows filled")
+        if upper is None:
+            return
+        last = tuple(upper)
+        time.sleep(policy.batch_pause)
+
+
+class _Bound:
+    """A keyset condition (``(id) > (:k0)``) and its parameters; always true without a key."""
+
+    def __init__(self, sql: str, params: dict[str, Any]) -> None:
+        self.sql, self.params = sql, params
+
+
+def _key_bound(row: str, comparison: str, prefix: str, key: Sequence[Any] | None) -> _Bound:
+    if key is None:
+        return _Bound("TRUE", {})
+    names = [f"{prefix}{n}" for n in range(len(key))]
+    placeholders = ", ".join(f":{name}" for name in names)
+    return _Bound(f"{row} {comparison} ({placeholders})", dict(zip(names, key, strict=True)))

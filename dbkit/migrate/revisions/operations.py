@@ -41,6 +41,7 @@ from dbkit.migrate.revisions.custom_ops import (
     FillDistinctPlaceholdersOp,
     RenameConstraintsOp,
 )
+from dbkit.migrate.revisions.online import BackfillColumnOp
 from dbkit.migrate.revisions.reasons import ReasonComment, with_reason
 from dbkit.migrate.revisions.reversal import RenameTable, rename_column, reverse_operation
 from dbkit.migrate.revisions.table_ops import (
@@ -180,12 +181,49 @@ class OperationBuilder:
             EnsureEnumTypeOp(name, values=values) for name, values in _enum_types_created_apart([column])
         ]
         plan = self.plans.get((change.table, change.column))
-        if plan is not None and plan.strategy in ("temporary_default", "nullable_then_backfill"):
+        if plan is not None and plan.strategy == "nullable_then_backfill":
+            return [*ensure, *self.add_then_backfill(change, column, str(plan.value))]
+        if plan is not None and plan.strategy == "temporary_default":
             return [
                 *ensure,
                 *not_null_backfill_ops(change.table, column, str(plan.value), reason=describe(change)),
             ]
         return [*ensure, ops.AddColumnOp(change.table, column)]
+
+    def add_then_backfill(
+        self, change: Change, column: sa.Column[Any], value: str
+    ) -> list[ops.MigrateOperation]:
+        """A NOT NULL column whose value is an expression (no default can hold it): added nullable,
+        filled (in primary-key batches in an online revision), then made NOT NULL. Each step is its
+        own batch block: SQLite must see the column filled before rebuilding the table NOT NULL."""
+        nullable = column._copy()
+        nullable.nullable = True
+        set_not_null = ops.AlterColumnOp(
+            change.table,
+            column.name,
+            existing_type=column.type,
+            existing_nullable=True,
+            existing_server_default=_default_text(column),
+            existing_comment=column.comment,
+            modify_nullable=False,
+        )
+        reason = describe(change)
+        return [
+            ops.ModifyTableOps(change.table, [with_reason(ops.AddColumnOp(change.table, nullable), reason)]),
+            with_reason(
+                self.backfill(change.table, column.name, value), f"{reason}: existing rows get {value}"
+            ),
+            ops.ModifyTableOps(change.table, [with_reason(set_not_null, reason)]),
+        ]
+
+    def backfill(self, table: str, column: str, value: str) -> BackfillColumnOp:
+        keys = [c.name for c in self.new_tables[table].primary_key.columns]
+        if not keys:
+            raise UnsupportedChangeError(
+                f"{table}.{column}: filling existing rows needs the table's primary key; give {table} one, "
+                "or give the column a server default instead of a backfill expression."
+            )
+        return BackfillColumnOp(table, column, value, key_columns=keys)
 
     def drop_column(self, change: DropColumn) -> list[ops.MigrateOperation]:
         column = _copy_column(self.old_tables[change.table].c[change.column])
@@ -283,6 +321,13 @@ class OperationBuilder:
             kwargs["modify_server_default"] = _default_text(new)
         if change.comment is not None:
             kwargs["modify_comment"] = new.comment
+        plan = self.plans.get((change.table, change.column))
+        if plan is not None and plan.strategy == "fill_nulls" and kwargs.get("modify_nullable") is False:
+            fill = self.backfill(change.table, change.column, str(plan.value))
+            return [
+                with_reason(fill, f"{describe(change)}: NULLs become {plan.value}"),
+                ops.AlterColumnOp(change.table, change.column, **kwargs),
+            ]
         return [ops.AlterColumnOp(change.table, change.column, **kwargs)]
 
     def alter_primary_key(self, change: Change) -> list[ops.MigrateOperation]:

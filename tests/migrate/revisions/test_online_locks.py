@@ -153,3 +153,36 @@ def test_a_bad_lock_timeout_is_refused() -> None:
 
 def test_default_retries_outlast_a_minute_of_blocking() -> None:
     assert LockPolicy().minimum_patience() > 60
+
+
+def test_cli_upgrade_reports_each_lock_retry_and_refuses_a_bad_duration(
+    versions: Path, populated: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dbkit.cli import main
+
+    args = ["upgrade", "--versions", str(versions), "--url", populated]
+    assert main([*args, "--lock-timeout", "soon"]) == 2
+    assert "--lock-timeout 'soon' is not a duration" in capsys.readouterr().err
+    with reader_holding_events(populated, seconds=1.5):
+        assert main([*args, "--lock-timeout", "50ms"]) == 0
+    err = capsys.readouterr().err
+    assert "lock retry: add column events.source on events waited its lock timeout (attempt 1)" in err
+
+
+def test_cli_revision_transactional_writes_plain_operations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dbkit.cli import main
+    from dbkit.migrate.schema.documents import dump_snapshot
+
+    old, new = tmp_path / "old.json", tmp_path / "new.json"
+    old.write_text(dump_snapshot(events_schema(online_changes=False)))
+    new.write_text(dump_snapshot(events_schema(online_changes=True)))
+    versions = tmp_path / "versions"
+    assert main(["revision", str(old), "--versions", str(versions), "-m", "baseline"]) == 0
+    assert main(["revision", str(new), "--versions", str(versions), "-m", "plain", "--transactional"]) == 0
+    plain = next(versions.glob("*_plain.py")).read_text()
+    assert "online" not in plain.split("def upgrade")[1]
+    back = ["revision", str(old), "--versions", str(versions), "-m", "online back", "--allow-destructive"]
+    assert main(back) == 0
+    assert "op.drop_index_online(" in next(versions.glob("*_online_back.py")).read_text()

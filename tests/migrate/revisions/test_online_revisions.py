@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from dbkit.migrate import api
 from dbkit.migrate.revisions import runner
+from dbkit.migrate.revisions.locks import LockPolicy
 from dbkit.migrate.revisions.online import not_null_check_name
 from dbkit.migrate.schema.from_models import snapshot_from_metadata
 from dbkit.migrate.schema.snapshot import Snapshot
@@ -227,3 +228,62 @@ def test_the_autogenerate_plugin_takes_the_same_choice(transactional: bool) -> N
             "DropIndexOnlineOp",
         ]
         assert "import dbkit.migrate.renderers" in " ".join(script.imports)
+
+
+def _backfill_schemas(*, after: bool) -> Snapshot:
+    metadata = sa.MetaData(naming_convention=naming_convention())
+    columns = [
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("payload", sa.Text, nullable=not after),
+    ]
+    if after:
+        columns.append(sa.Column("label", sa.String(40), nullable=False))
+    sa.Table("events", metadata, *columns)
+    return snapshot_from_metadata(metadata)
+
+
+def test_backfills_run_in_primary_key_batches_online_and_once_in_a_transaction(
+    tmp_path: Path, database_url: str
+) -> None:
+    """payload: NULLs filled then NOT NULL; label: a NOT NULL column whose value is an expression of
+    other columns, added nullable, filled, then NOT NULL. Online on PostgreSQL: batches of 1,000,
+    each reported; the same file on SQLite: one UPDATE each."""
+    versions = tmp_path / "versions"
+    api.revision(_backfill_schemas(after=False), versions, message="baseline")
+    api.revision(
+        _backfill_schemas(after=True),
+        versions,
+        message="backfills",
+        backfills={"events.payload": "'none'", "events.label": "upper(kind)"},
+    )
+    text = next(path for path in versions.glob("*.py") if "backfills" in path.name).read_text()
+    assert "op.backfill_column('events', 'label', 'upper(kind)', key_columns=['id'], batch_rows=1000)" in text
+    runner.upgrade(versions, database_url, to=_baseline(versions))
+    engine = sa.create_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO events (id, kind, payload) VALUES (:id, :kind, :payload)"),
+            [{"id": n, "kind": f"k{n % 3}", "payload": None if n % 2 else "p"} for n in range(1, 2501)],
+        )
+    progress: list[str] = []
+    runner.upgrade(versions, database_url, lock_policy=LockPolicy(on_progress=progress.append))
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT id, kind, payload, label FROM events ORDER BY id").all()
+    engine.dispose()
+    assert len(rows) == 2500
+    assert all(label == kind.upper() for _, kind, _, label in rows)
+    assert {payload for _, _, payload, _ in rows} == {"p", "none"}
+    differences = runner.schema_differences(runner.history(versions)[-1].to_snapshot, _live(database_url))
+    assert differences == []
+    if database_url.startswith("postgresql"):  # batches of 1,000 keys: 3 for each column
+        assert progress == [
+            "backfill events.label: 1000 rows filled",
+            "backfill events.label: 2000 rows filled",
+            "backfill events.label: 2500 rows filled",
+            "backfill events.payload: 500 rows filled",
+            "backfill events.payload: 1000 rows filled",
+            "backfill events.payload: 1250 rows filled",
+        ]
+    else:
+        assert progress == []  # one UPDATE each, in the migration's transaction
