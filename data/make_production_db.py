@@ -3,6 +3,8 @@
 The schema comes from the hand-written models in ``data/sample_app/DB_*.py`` (loaded in isolation
 with dbkit's codebase loader), the rows from a seeded ``random.Random(42)`` and fixed timestamps:
 no wall clock, no ``uuid4``, so every run writes the same rows (``dump_checksum`` proves it).
+A few rows hold what a database that grew up on SQLite collects (:data:`ANOMALIES`: an over-long
+string, an unknown enum label, an e-mail that is not one): ``dbkit validate-data`` finds them.
 
     python data/make_production_db.py [OUT.sqlite3]
 """
@@ -101,6 +103,21 @@ WORDS = [
     "guide",
     "faq",
 ]
+#: Rows a real database collects and SQLite accepts, which the BLL models reject (``dbkit validate-data``
+#: finds exactly these): (table, index of the generated row, column, stored value, how it got there).
+ANOMALIES: list[tuple[str, int, str, Any, str]] = [
+    (
+        "users",
+        17,
+        "fullname",
+        "Maria Fernanda de los Angeles Gutierrez-Villanueva y Montenegro, "
+        "imported from the legacy CRM with her titles and both family names",
+        "over-long: VARCHAR(120) is not enforced by SQLite",
+    ),
+    ("users", 42, "status", "banned", "unknown enum value: an old release wrote it, UserStatus has no such member"),
+    ("users", 99, "email", "ada.lovelace at example.com", "not an e-mail: typed by hand in an admin screen"),
+]
+
 ROLES = [
     ("owner", "Full control of the team", True),
     ("admin", "Manages members and settings", True),
@@ -172,6 +189,18 @@ def generate_rows(gen: Generator) -> dict[str, list[dict[str, Any]]]:
         for tag in sorted(gen.rng.sample(range(1, TAGS + 1), gen.rng.choice([0, 0, 1, 1, 2, 3])))
     ]
     return rows
+
+
+def plant_anomalies(conn: sa.Connection, metadata: sa.MetaData, rows: dict[str, list[dict[str, Any]]]) -> None:
+    """Write the :data:`ANOMALIES` over inserted rows, as plain strings: the hand-written column types
+    refuse them (an ``Enum`` checks its labels on the way in); SQLite stores them all the same."""
+    for name, index, column, value, _why in ANOMALIES:
+        table = metadata.tables[name]
+        row = rows[name][index]
+        # the row's own values for onupdate columns: an UPDATE would stamp them with the wall clock
+        kept = {c.name: row[c.name] for c in table.columns if c.onupdate is not None}
+        values = {**kept, column: sa.literal(value, sa.String())}
+        conn.execute(table.update().where(table.c.id == row["id"]).values(values))
 
 
 def _user(gen: Generator, n: int) -> dict[str, Any]:
@@ -326,6 +355,7 @@ def build(output: Path = DEFAULT_OUTPUT) -> dict[str, int]:
             for table in metadata.sorted_tables:
                 if rows.get(table.name):
                     conn.execute(table.insert(), rows[table.name])
+            plant_anomalies(conn, metadata, rows)
             # After the rows (compact), and by name: ``Table.indexes`` is a set, whose order varies by run.
             for table in metadata.sorted_tables:
                 for index in sorted(table.indexes, key=lambda index: str(index.name)):

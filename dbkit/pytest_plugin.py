@@ -12,7 +12,8 @@ conftest.py, or the ``pytest11`` entry point), configure where things are::
 
     # tests/test_migrations.py
     from dbkit.pytest_plugin import (
-        test_models_match_revisions, test_parity, test_single_head, test_upgrade_downgrade,
+        test_data_validates, test_models_match_revisions, test_parity, test_single_head,
+        test_upgrade_downgrade,
     )
 
 A failing check fails its test with the check's readable message (every difference listed),
@@ -132,6 +133,15 @@ def test_models_match_revisions(dbkit_codebase: Path, dbkit_versions: Path) -> N
 def test_upgrade_downgrade(dbkit_versions: Path, dbkit_database_url: str | None) -> None:
     """Every revision up and down on a scratch copy, rows kept (``dbkit verify``)."""
     _run(checks.check_upgrade_downgrade, dbkit_versions, dbkit_database_url)
+
+
+def test_data_validates(dbkit_codebase: Path, dbkit_database_url: str | None) -> None:
+    """Before the switch: every stored row passes its BLL model's validation (``dbkit validate-data``)."""
+    if dbkit_database_url is None:
+        pytest.skip(
+            "dbkit: no database to validate; set `dbkit_database_url = URL` or pass --dbkit-database-url URL."
+        )
+    _run(checks.check_data_validates, dbkit_codebase, dbkit_database_url)
 
 
 def test_phase3(dbkit_codebase: Path) -> None:

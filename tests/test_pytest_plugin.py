@@ -200,3 +200,30 @@ def test_models_match_revisions_compares_with_the_head_recorded_schema(tmp_path:
 def test_single_head_refuses_an_empty_versions_directory(tmp_path: Path) -> None:
     with pytest.raises(CheckFailed, match="no revisions in"):
         check_single_head(tmp_path)
+
+
+# -- test_data_validates: the rows of the production database against the BLL models (issue #17) ---------
+def test_data_validates_fails_naming_tables_counts_and_first_keys(pytester: pytest.Pytester) -> None:
+    project = make_project(pytester)
+    database = project / "production.sqlite3"
+    shutil.copy(SAMPLE_APP.parent / "production.sqlite3", database)
+    pytester.makepyfile(test_migrations="from dbkit.pytest_plugin import test_data_validates\n")
+
+    result = run(pytester, "--dbkit-database-url", f"sqlite:///{database}")
+
+    assert outcomes(result) == {"test_data_validates": "FAILED"}
+    assert_readable(
+        result,
+        "data: rows of sqlite:///",
+        "teams: 132 of 400 row(s) fail (description 132)",
+        "users: 3 of 4000 row(s) fail (email 1, fullname 1, status 1)",
+        "Fix the rows (or relax the model), then run `dbkit validate-data` again.",
+    )
+
+
+def test_data_validates_is_skipped_without_a_database(pytester: pytest.Pytester) -> None:
+    make_project(pytester)
+    pytester.makepyfile(test_migrations="from dbkit.pytest_plugin import test_data_validates\n")
+    result = run(pytester)
+    result.assert_outcomes(skipped=1)
+    assert "no database to validate" in result.stdout.str()

@@ -37,7 +37,9 @@ class UserModel(ApplicationModel, DatabaseMixin):
     table_comment: ClassVar[str] = "People who can sign in"
     table_args: ClassVar[tuple] = (sa.Index("ix_users_status_created_at", "status", "created_at"),)
 
-    email: Annotated[str, DBColumn(unique=True)] = Field(description="Login e-mail address", max_length=255)
+    email: Annotated[str, DBColumn(unique=True)] = Field(
+        description="Login e-mail address", max_length=255, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+    )
     fullname: str | None = Field(None, description="Name shown to other users", max_length=120)
     status: Annotated[UserStatus, DBColumn(server_default="active")] = Field(
         UserStatus.active, description="Account state"

@@ -200,9 +200,40 @@ def check_phase3(path: str | Path, *, import_check: bool = False) -> CheckResult
     return CheckResult("phase 3", f"{path} imports no hand-written module")
 
 
+def check_data_validates(path: str | Path, url: str) -> CheckResult:
+    """Before the switch: every stored row of a table with a BLL model passes that model's validation."""
+    from dbkit.migrate.api import load
+    from dbkit.migrate.source.row_validation import validate_rows
+
+    report = validate_rows(load(path, strict=True), url)
+    if not report.ok:
+        details = []
+        for table in report.tables:
+            if table.error is not None:
+                details.append(f"{table.table}: {table.error}")
+            elif table.failing:
+                counts = ", ".join(f"{name} {count}" for name, count in table.counts_by_field().items())
+                first = table.failures[0]
+                details.append(
+                    f"{table.table}: {table.failing} of {table.rows} row(s) fail ({counts}); first: "
+                    f"{first.key} {first.field}={first.value}: {first.message}"
+                )
+        raise CheckFailed(
+            "data",
+            f"rows of {url} fail their BLL model's validation",
+            details,
+            "Fix the rows (or relax the model), then run `dbkit validate-data` again.",
+        )
+    rows = sum(table.rows for table in report.tables)
+    return CheckResult(
+        "data", f"{rows} row(s) of {len(report.tables)} table(s) pass their model's validation"
+    )
+
+
 __all__ = [
     "CheckFailed",
     "CheckResult",
+    "check_data_validates",
     "check_models_match_revisions",
     "check_parity",
     "check_phase3",
