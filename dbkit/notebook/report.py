@@ -29,7 +29,17 @@ from dbkit.notebook.frames import (
     suggestions_table,
 )
 from dbkit.notebook.report_markdown import review_markdown
-from dbkit.notebook.review import DIALECT_NAMES, NO_LOCKS, Review, build_review, lock_rows
+from dbkit.notebook.review import (
+    DIALECT_NAMES,
+    LARGE_TABLE_COLUMNS,
+    LOCK_COLUMNS,
+    NO_LOCKS,
+    Review,
+    build_review,
+    large_table_rows,
+    lock_rows,
+    rows_note,
+)
 from dbkit.notebook.revision_sql import DIALECTS
 
 if TYPE_CHECKING:
@@ -176,7 +186,7 @@ def _change_sections(review: Review) -> list[str]:
         diff_table(diff, verdict, uuid="dbkit-report-diff").to_html(),  # unique beside a notebook's own
         *(f"<p>{escape(note)}</p>" for note in plan.notes),
         _plans_html(verdict),
-        _locks_html(verdict),
+        _locks_html(review),
     ]
     sections = ["\n".join(part for part in changes if part)]
     if diff.suggestions:
@@ -197,15 +207,27 @@ def _plans_html(verdict: Verdict) -> str:
     return f"<p>Backfills:</p><ul>{items}</ul>"
 
 
-def _locks_html(verdict: Verdict) -> str:
+def _locks_html(review: Review) -> str:
+    """Lint's locks per change (both forms, rows when known) and its large-table warnings."""
+    verdict = review.verdict
+    assert verdict is not None
+    parts = [
+        _plain_table(lock_rows(verdict), LOCK_COLUMNS, "dbkit-locks", "PostgreSQL locks and running code"),
+        _plain_table(large_table_rows(verdict), LARGE_TABLE_COLUMNS, "dbkit-large-tables", "Large tables"),
+    ]
+    if not any(parts):
+        parts.append(f"<p>{escape(NO_LOCKS)}</p>")
+    parts.append(f"<p>{escape(rows_note(review))}</p>")
+    return "\n".join(part for part in parts if part)
+
+
+def _plain_table(rows: list[dict[str, object]], columns: list[str], uuid: str, caption: str) -> str:
     import pandas as pd
 
-    rows = lock_rows(verdict)
     if not rows:
-        return f"<p>{escape(NO_LOCKS)}</p>"
-    frame = pd.DataFrame(rows).fillna("").astype(object)
-    styler = frame.style.set_uuid("dbkit-locks").hide(axis="index").set_caption("PostgreSQL locks")
-    return styler.to_html()
+        return ""
+    frame = pd.DataFrame(rows, columns=columns).fillna("").astype(object)
+    return frame.style.set_uuid(uuid).hide(axis="index").set_caption(caption).to_html()
 
 
 def _sql_section(review: Review) -> str:

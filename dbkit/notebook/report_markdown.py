@@ -17,7 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 from dbkit.notebook.diagram import change_marks, mermaid_er
 from dbkit.notebook.frames import diff_frame
-from dbkit.notebook.review import DIALECT_NAMES, NO_LOCKS, lock_rows
+from dbkit.notebook.review import (
+    DIALECT_NAMES,
+    LARGE_TABLE_COLUMNS,
+    LOCK_COLUMNS,
+    NO_LOCKS,
+    large_table_rows,
+    lock_rows,
+    rows_note,
+)
 from dbkit.notebook.revision_sql import DIALECTS
 
 if TYPE_CHECKING:
@@ -127,8 +135,15 @@ def _changes(review: Review, detail: _Detail) -> list[str]:
             "Backfills:\n"
             + "\n".join(f"- `{p.table}.{p.column}`: {_inline('; '.join(p.steps))}" for p in verdict.plans)
         )
-    locks = lock_rows(verdict)
-    parts.append("**PostgreSQL locks**\n\n" + markdown_table(list(locks[0]), locks) if locks else NO_LOCKS)
+    locks, large = lock_rows(verdict), large_table_rows(verdict)
+    if len(shown) < len(rows):  # a shortened comment keeps the locks of the changes it shows
+        kept = {(row["table"], row["change"], row["target"]) for row in shown}
+        locks = [row for row in locks if (row["table"], row["change"], row["target"]) in kept]
+    if locks:
+        parts.append("**PostgreSQL locks and running code**\n\n" + markdown_table(LOCK_COLUMNS, locks))
+    if large:
+        parts.append("**Large tables**\n\n" + markdown_table(LARGE_TABLE_COLUMNS, large))
+    parts.append(" ".join(text for text in ("" if locks or large else NO_LOCKS, rows_note(review)) if text))
     if diff.suggestions:
         parts += [
             "### Rename suggestions",

@@ -29,13 +29,66 @@ if TYPE_CHECKING:
 
 
 DIALECT_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
-#: Said when lint flagged no lock (it judges locks from PostgreSQL row counts or estimates).
-NO_LOCKS = "Lint flagged no operation that locks a large PostgreSQL table."
+#: Said when no change takes a PostgreSQL lock worth a line and none breaks running code.
+NO_LOCKS = "Lint found no PostgreSQL lock to review and no change that breaks running code."
+LOCK_COLUMNS = [
+    "table",
+    "change",
+    "target",
+    "PostgreSQL",
+    "online form",
+    "estimated rows",
+    "breaks running code",
+]
+LARGE_TABLE_COLUMNS = ["table", "column", "op", "rows", "problem", "safe form"]
 
 
 def lock_rows(verdict: Verdict) -> list[dict[str, object]]:
-    """What lint says about locks, one row per risk, with every field lint's ``LockRisk`` carries."""
-    return [risk.to_json() for risk in verdict.lock_risks]
+    """Per change that locks a table or breaks running code, what lint says (its ``Finding.lock``
+    in both forms, with ``pg_class.reltuples`` rows when known, and ``breaks_running_code``)."""
+    rows: list[dict[str, object]] = []
+    for finding in verdict.findings:
+        lock = finding.lock
+        if lock is None and not finding.breaks_running_code:
+            continue
+        change = finding.change
+        rows.append(
+            {
+                "table": change.table or "",
+                "change": str(change.op),
+                "target": change.target,
+                "PostgreSQL": lock.phrase() if lock else "",
+                "online form": lock.phrase(online=True) if lock else "",
+                "estimated rows": "" if lock is None or lock.estimated_rows is None else lock.estimated_rows,
+                "breaks running code": finding.breaks_running_code or "",
+            }
+        )
+    return rows
+
+
+def rows_note(review: Review) -> str:
+    """Where lint's row counts come from, or how to give it some."""
+    if review.rows_from:
+        return f"Estimated rows: {review.rows_from}."
+    return (
+        "No row estimates: give a PostgreSQL database as PATH or --url for pg_class.reltuples, and lint "
+        "then also flags the operations that would stall large tables."
+    )
+
+
+def large_table_rows(verdict: Verdict) -> list[dict[str, object]]:
+    """Lint's warnings for large tables: the operation that would stall them, and its safe form."""
+    return [
+        {
+            "table": risk.table,
+            "column": risk.column or "",
+            "op": risk.op,
+            "rows": risk.rows,
+            "problem": risk.problem,
+            "safe form": risk.safe_form,
+        }
+        for risk in verdict.lock_risks
+    ]
 
 
 class ReviewError(DbkitError):
@@ -55,6 +108,11 @@ class Review:
     inventory: Inventory | None = None
     parity: ParityReport | None = None
     plan: RevisionPlan | None = None
+    #: The plan's verdict, judged again with the tables' estimated rows when a PostgreSQL database
+    #: was given (PATH or ``--url``): then lint also names the operations that stall large tables.
+    lint: Verdict | None = None
+    #: Where the row estimates came from (empty: none were read).
+    rows_from: str = ""
     sql: tuple[OperationSQL, ...] = ()
     verify: VerifyReport | None = None
     #: Why ``verify`` did not run although ``--url`` was given (a refused plan writes nothing).
@@ -66,7 +124,7 @@ class Review:
 
     @property
     def verdict(self) -> Verdict | None:
-        return self.plan.verdict if self.plan else None
+        return self.lint or (self.plan.verdict if self.plan else None)
 
     @property
     def refused(self) -> bool:
@@ -124,6 +182,7 @@ def build_review(
         return Review(heading, old, reviewed=reviewed, inventory=inventory, parity=parity)
     new = _schema(target, codebase if reviewed == str(target) else None)
     plan = _plan(old, new, versions)
+    lint, rows_from = _lint_with_rows(plan, path, url)
     verify, skipped = _verify(plan, versions, url) if url else (None, "")
     return Review(
         heading,
@@ -133,6 +192,8 @@ def build_review(
         inventory=inventory,
         parity=parity,
         plan=plan,
+        lint=lint,
+        rows_from=rows_from,
         sql=revision_sql(plan),
         verify=verify,
         verify_skipped=skipped,
@@ -180,6 +241,22 @@ def _plan(old: Snapshot, new: Snapshot, versions: str | Path | None) -> Revision
         return api.plan_revision(new, Path(versions), from_source=old)
     with tempfile.TemporaryDirectory(prefix="dbkit-report-") as empty:
         return api.plan_revision(new, Path(empty) / "versions", from_source=old)
+
+
+def _lint_with_rows(plan: RevisionPlan, path: str | Path, url: str | None) -> tuple[Verdict | None, str]:
+    """The plan judged with ``pg_class.reltuples`` of PATH's database, else of ``--url``'s (PostgreSQL only)."""
+    from dbkit.migrate.api import is_database_url
+    from dbkit.migrate.diff.lint import table_row_estimates
+    from dbkit.migrate.schema.snapshot import POSTGRESQL
+
+    source = str(path) if is_database_url(str(path)) else url
+    if source is None:
+        return None, ""
+    estimates = table_row_estimates(source)
+    if not estimates:  # not PostgreSQL: lint has no row estimates to add
+        return None, ""
+    verdict = plan.diff.lint(snapshot=plan.new, row_counts=estimates, dialect=POSTGRESQL)
+    return verdict, f"pg_class.reltuples of {_name(source)}"
 
 
 def _verify(plan: RevisionPlan, versions: str | Path | None, url: str) -> tuple[VerifyReport | None, str]:

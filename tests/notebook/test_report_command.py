@@ -30,7 +30,7 @@ def test_html_follows_the_reviewers_order(shop: dict[str, Path]) -> None:
     headings = re.findall(r'<h2 id="(\w+)">', html)
     assert headings == ["verdict", "changes", "sql", "parity", "inventory", "diagram"]
     assert "Accepted: `dbkit revision` would write this revision (2 changes)." in html.replace("&#x27;", "'")
-    for text in ("add_table", "invoices", "customers.email", "Lint flagged no operation"):
+    for text in ("add_table", "invoices", "customers.email", "PostgreSQL locks and running code"):
         assert text in html
 
 
@@ -167,3 +167,40 @@ def test_versions_plan_on_top_of_the_head_and_url_verifies_a_scratch_copy(
     assert len(list(versions.glob("*.py"))) == 1  # the planned revision was written to a scratch copy only
     refused = build_review(shop["v2"], target=shop["v3"], url=f"sqlite:///{database}")
     assert refused.verify is None and "refuses this change" in refused.verify_skipped
+
+
+@pytest.mark.postgres
+def test_a_postgresql_database_gives_lint_row_estimates_and_large_table_warnings(
+    shop: dict[str, Path], postgres_url: str, tmp_path: Path
+) -> None:
+    """PATH is the live database (150,000 customers, analysed); the change indexes customers.name."""
+    import sqlalchemy as sa
+
+    from dbkit.manager import normalize_url
+    from dbkit.migrate.schema.to_metadata import metadata_from_snapshot
+    from dbkit.notebook.review import large_table_rows, lock_rows
+
+    indexed = write_shop(tmp_path / "indexed", "v1")
+    models = indexed / "DB_Shop.py"
+    models.write_text(models.read_text().replace("sa.String(80))", "sa.String(80), index=True)"))
+    engine = sa.create_engine(normalize_url(postgres_url))
+    try:
+        metadata_from_snapshot(api.snapshot_of(shop["v1"])).create_all(engine)
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text(
+                    "INSERT INTO customers (id, name) SELECT n, 'c' || n FROM generate_series(1, 150000) n"
+                )
+            )
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("ANALYZE customers"))
+    finally:
+        engine.dispose()
+    review = build_review(postgres_url, target=indexed)
+    assert review.rows_from.startswith("pg_class.reltuples of postgresql")
+    index = next(row for row in lock_rows(review.verdict) if row["change"] == "add_index")
+    assert index["table"] == "customers" and index["estimated rows"] > 100_000
+    (warning,) = large_table_rows(review.verdict)
+    assert warning["op"] == "add_index" and "CONCURRENTLY" in warning["safe form"]
+    html = report_html(postgres_url, target=indexed)
+    assert "Large tables" in html and "PostgreSQL locks and running code" in html
