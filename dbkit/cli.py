@@ -196,6 +196,25 @@ def cmd_scaffold(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_switch(args: argparse.Namespace) -> int:
+    from dbkit.migrate.codemod.switch import plan_switch
+
+    plan = plan_switch(Path(args.path), args.table, url=args.url)
+    for note in plan.notes:
+        sys.stderr.write(f"note: {note}\n")
+    if plan.contract_rows is not None:
+        reached = sum(plan.contract_rows.links.values())
+        sys.stderr.write(
+            f"relationship contract kept on a scratch copy: {len(plan.contract_rows.links)} relationships, "
+            f"{reached} related rows reached before and after\n"
+        )
+    sys.stdout.write(plan.diff())
+    if args.write:
+        for path in plan.write():
+            sys.stderr.write(f"wrote {path}\n")
+    return EXIT_OK
+
+
 def cmd_snapshot(args: argparse.Namespace) -> int:
     from dbkit.migrate import api
 
@@ -371,6 +390,18 @@ def build_parser() -> argparse.ArgumentParser:
     scaffold = add("scaffold", cmd_scaffold, "Write BLL_*.py models for the hand-written tables.")
     scaffold.add_argument("path")
     scaffold.add_argument("--out", help="directory for the BLL files (default: print the plan only)")
+
+    switch = add(
+        "switch",
+        cmd_switch,
+        "Replace one table's hand-written class with its generated one (prints the diff; --write applies it).",
+    )
+    switch.add_argument("path")
+    switch.add_argument("--table", required=True, help="the table to switch")
+    switch.add_argument("--write", action="store_true", help="apply the diff (every file or none)")
+    switch.add_argument(
+        "--url", help="run the relationship contract on rows of a scratch copy of this database"
+    )
 
     snapshot = add(
         "snapshot", cmd_snapshot, "Write the schema snapshot of a codebase, snapshot file or database."

@@ -12,8 +12,8 @@ conftest.py, or the ``pytest11`` entry point), configure where things are::
 
     # tests/test_migrations.py
     from dbkit.pytest_plugin import (
-        test_data_validates, test_models_match_revisions, test_parity, test_single_head,
-        test_upgrade_downgrade,
+        test_data_validates, test_models_match_revisions, test_parity, test_relationship_contract,
+        test_single_head, test_upgrade_downgrade,
     )
 
 A failing check fails its test with the check's readable message (every difference listed),
@@ -142,6 +142,12 @@ def test_data_validates(dbkit_codebase: Path, dbkit_database_url: str | None) ->
             "dbkit: no database to validate; set `dbkit_database_url = URL` or pass --dbkit-database-url URL."
         )
     _run(checks.check_data_validates, dbkit_codebase, dbkit_database_url)
+
+
+def test_relationship_contract(dbkit_codebase: Path, dbkit_database_url: str | None) -> None:
+    """Phase 2: every relationship of the application's classes is kept by its table's BLL model and,
+    with a database URL, followed both ways on the rows of a scratch copy (``dbkit switch``'s contract)."""
+    _run(checks.check_relationship_contract, dbkit_codebase, dbkit_database_url)
 
 
 def test_phase3(dbkit_codebase: Path) -> None:

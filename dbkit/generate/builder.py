@@ -20,6 +20,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 from sqlalchemy.orm import backref as make_backref
 from sqlalchemy.orm import relationship
+from sqlalchemy.sql.elements import conv
 
 from dbkit.entity import AuditMixin, BaseMixin, EntityMixin, IdMixin, UpdateMixin, mixin_columns
 from dbkit.errors import ModelDefinitionError, ModelReferenceError
@@ -90,6 +91,8 @@ class ReferenceTarget:
     label: str
     mapped_class: Callable[[], type] | None
     deferred: bool = False
+    #: ``ForeignKey(use_alter=...)``; None: for a deferred target in a cycle (the default rule).
+    use_alter: bool | None = None
 
 
 class ModelGenerator:
@@ -292,6 +295,25 @@ class ModelGenerator:
     def reference_target(self, model: type, name: str, options: DBColumn) -> ReferenceTarget:
         target = options.references
         if is_database_model(target):
+            holder = self._hand_written_holder(target)
+            if holder is not None:
+                target = holder  # the application still maps that table by hand: reference its class
+        if is_database_model(target) and self.manager.adopted_base and target not in self.manager.generated:
+            # not switched yet, and its hand-written class not defined yet: the foreign key names the
+            # table, the relationship whichever class maps it when mappers configure (generating the
+            # target here would collide with that hand-written class, defined later)
+            column, column_type = primary_key_target(target, self.type_registry)
+            table_name = table_name_of(target)
+            return ReferenceTarget(
+                table_name,
+                column,
+                column_type,
+                target.__name__,
+                lambda: self.mapped_class_for_table(model, name, table_name),
+                deferred=True,
+                use_alter=False,
+            )
+        if is_database_model(target):
             column, column_type = primary_key_target(target, self.type_registry)
             deferred = target in self._in_progress
             if not deferred:
@@ -346,8 +368,12 @@ class ModelGenerator:
             spec,
             ondelete=options.ondelete,
             onupdate=options.onupdate,
-            name=options.fk_name,
-            use_alter=bool(target and target.deferred and target.table != self.table_name(model)),
+            name=self._literal_name(options.fk_name),
+            use_alter=(
+                target.use_alter
+                if target is not None and target.use_alter is not None
+                else bool(target and target.deferred and target.table != self.table_name(model))
+            ),
         )
 
     def mapped_class_for_table(self, model: type, name: str, table: str) -> type:
@@ -402,7 +428,7 @@ class ModelGenerator:
         """``relationship()`` keywords from ``relationship_options``/``backref_options``; an ``order_by``
         given as column names of the related table (``"name desc"``) is resolved when mappers configure."""
         keywords = dict(options or {})
-        unknown = sorted(set(keywords) - set(RELATIONSHIP_OPTIONS))
+        unknown = sorted(set(keywords) - {*RELATIONSHIP_OPTIONS, "back_populates"})
         if unknown:
             raise ModelDefinitionError(
                 f"{model.__name__}: relationship options {unknown} are not carried by dbkit; use "
@@ -463,6 +489,15 @@ class ModelGenerator:
         """What ``relationship()`` is given: a callable for a model (generated on demand), a class,
         or a class name the registry resolves once a class of that name is mapped."""
         if is_database_model(target):
+            holder = self._hand_written_holder(target)
+            if holder is not None:
+                return holder
+            if self.manager.adopted_base and target not in self.manager.generated:
+                # not switched yet: whichever class maps it when mappers configure (generating it
+                # here would collide with the hand-written class defined later)
+                name = self.class_name(target)
+                self._pending.append((model, label, "class", name))
+                return name
             if target not in self._in_progress:
                 self.generate(target)
             return lambda: self.manager.generated[target]
@@ -474,6 +509,20 @@ class ModelGenerator:
         raise ModelReferenceError(
             f"{label}: target {target!r} is not a DatabaseMixin model, a mapped class or a class name."
         )
+
+    def _hand_written_holder(self, model: type) -> type | None:
+        """On an adopted base, the hand-written class that still maps ``model``'s table, if any."""
+        if not self.manager.adopted_base or model in self.manager.generated:
+            return None
+        table = self.manager.metadata.tables.get(table_name_of(model))
+        for mapper in self.manager.Base.registry.mappers:
+            if (
+                table is not None
+                and mapper.local_table is table
+                and not hasattr(mapper.class_, "__dbkit_model__")
+            ):
+                return mapper.class_
+        return None
 
     def _table_of_target(self, label: str, target: Any) -> sa.Table:
         """The related table, once the target is mapped (called while mappers configure)."""
@@ -531,11 +580,21 @@ class ModelGenerator:
             if isinstance(item, dict):
                 options.update(item)
             else:
-                items.append(copy_schema_item(model, item))
+                copied = copy_schema_item(model, item)
+                if isinstance(getattr(copied, "name", None), str):
+                    copied.name = self._literal_name(copied.name)
+                items.append(copied)
         comment = getattr(model, "table_comment", None)
         if comment:
             options["comment"] = comment
         return (*items, options)
+
+    def _literal_name(self, name: str | None) -> str | None:
+        """An explicit constraint name, kept as written (dbkit's promise) even under an adopted base's
+        naming convention that would format it (``ck_%(table_name)s_%(constraint_name)s``)."""
+        if name is None or not self.manager.adopted_base:
+            return name
+        return conv(name)
 
     def _check_complete(self, model: type) -> None:
         if not getattr(model, "__pydantic_complete__", True):

@@ -200,6 +200,38 @@ def check_phase3(path: str | Path, *, import_check: bool = False) -> CheckResult
     return CheckResult("phase 3", f"{path} imports no hand-written module")
 
 
+def check_relationship_contract(path: str | Path, url: str | None = None) -> CheckResult:
+    """Every relationship the application's classes have, in both directions, with its cardinality
+    and cascade: kept by each table's BLL model (so switching it loses none), and, given ``url``,
+    followed on the rows of a scratch copy of that database, each leading back."""
+    from dbkit.migrate.api import load
+    from dbkit.migrate.codemod.switch import lost_relationships, mapped_classes_of
+    from dbkit.migrate.source.contract import application_classes, derive_contract, exercise, scratch_copy
+
+    codebase = load(path, strict=True)
+    classes = application_classes(mapped_classes_of(codebase))
+    contract = derive_contract(classes)
+    broken = lost_relationships(codebase)
+    reached = None
+    if url is not None:
+        with scratch_copy(url) as scratch:
+            run = exercise(classes, scratch)
+        broken += list(dict.fromkeys(run.violations))
+        reached = sum(run.links.values())
+    if broken:
+        raise CheckFailed(
+            "relationship contract",
+            f"{len(broken)} relationship promise(s) of {path} not kept",
+            broken,
+            "Make each BLL model declare the relationships of its class (`dbkit parity`), or fix the rows.",
+        )
+    rows = f", {reached} related row(s) followed both ways" if reached is not None else ""
+    return CheckResult(
+        "relationship contract",
+        f"{len(contract.classes)} mapped class(es), {len(contract.relationships)} relationship(s) kept{rows}",
+    )
+
+
 def check_data_validates(path: str | Path, url: str) -> CheckResult:
     """Before the switch: every stored row of a table with a BLL model passes that model's validation."""
     from dbkit.migrate.api import load
@@ -237,6 +269,7 @@ __all__ = [
     "check_models_match_revisions",
     "check_parity",
     "check_phase3",
+    "check_relationship_contract",
     "check_single_head",
     "check_upgrade_downgrade",
 ]

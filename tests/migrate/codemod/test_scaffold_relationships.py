@@ -116,9 +116,12 @@ def test_scaffold_carries_every_shape_without_a_declare_it_by_hand_warning(tmp_p
     assert not [str(p) for p in result.problems if "relationship" in str(p) or "backref" in str(p)]
     source = result.modules["BLL_Ledger"]
     assert 'secondary="account_tags"' in source
-    assert source.count('"all, delete-orphan"') == 2  # the tree's children and the backref entries
-    assert '"passive_deletes": True' in source and '"lazy": "selectin"' in source
-    assert '"uselist": False' in source and 'remote_side=("id",)' in source
+    # each relationship is declared on the model of the class that declared it (backref= or back_populates=)
+    assert 'DBRelationship("Tag", secondary="account_tags", backref="accounts")' in source
+    assert source.count('cascade="all, delete-orphan"') == 2  # the tree's children and the entries
+    assert "passive_deletes=True" in source and 'lazy="selectin"' in source
+    assert "uselist=False" in source and 'remote_side=("id",)' in source
+    assert 'relationship_options={"back_populates": "entries"}' in source
 
 
 def test_parity_is_clean_at_schema_and_orm_levels(ledger: Path) -> None:
@@ -133,8 +136,8 @@ def test_parity_is_clean_at_schema_and_orm_levels(ledger: Path) -> None:
 def test_parity_sees_a_lost_cascade(ledger: Path, tmp_path: Path) -> None:
     """A generated model that drops an option is an orm-level difference naming the relationship."""
     source = (ledger / "BLL_Ledger.py").read_text()
-    assert source.count('cascade="all, delete-orphan"') == 1
-    without_cascade = re.sub(r'cascade="all, delete-orphan",\s*', "", source)
+    assert source.count('cascade="all, delete-orphan"') == 2
+    without_cascade = re.sub(r'cascade="all, delete-orphan",\s*', "", source, count=1)
     changed = write_codebase(tmp_path, {**LEDGER, "BLL_Ledger.py": without_cascade})
     differences = parity(load_codebase(changed)).differences("orm")
     assert [(table, d.kind, d.hand_written) for table, d in differences] == [

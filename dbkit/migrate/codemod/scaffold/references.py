@@ -33,6 +33,7 @@ from dbkit.migrate.codemod.scaffold.facts import (
 from dbkit.migrate.codemod.scaffold.plan import FieldPlan, ModelPlan
 from dbkit.migrate.codemod.scaffold.relationships import (
     NotCarriedError,
+    created_by_other_class,
     foreign_key_names,
     has_custom_join,
     needs_foreign_keys,
@@ -139,6 +140,7 @@ class ReferencePlanner:
             and relationship.name == expected_name[: -len("_id")]
             and relationship.backref == default_backref
             and not relationship.backref_options
+            and self._declared_with_backref(model, relationship.name)
             and not self._carried_options(model, relationship.name, None, backref=True)
             and not self._carried_options(model, relationship.name, None, backref=False)
             and (target_of(constraint)[0], default_backref) not in self.backrefs
@@ -198,19 +200,32 @@ class ReferencePlanner:
     ) -> None:
         """``relationship``/``backref`` options where the hand-written names differ from dbkit's defaults."""
         default_name = field.name[: -len("_id")] if field.name.endswith("_id") else None
-        if relationship is None:
+        rel = _relationship(model, relationship.name) if relationship is not None else None
+        if relationship is None or (rel is not None and created_by_other_class(rel)):
+            # none, or a backref another class declares: that class's model declares it too, so each
+            # class keeps what it declared through a gradual switch
             if default_name:
                 field.options["relationship"] = False
             return
         if relationship.name != default_name:
             field.options["relationship"] = relationship.name
         self_reference = target_table == model.table.name
+        # declared without backref= but with a reverse: each side declares itself (back_populates)
+        paired = (
+            rel is not None and rel.backref is None and reverse_of(rel) is not None and not self_reference
+        )
         default_backref = "children" if self_reference and relationship.name == "parent" else model.table.name
-        if relationship.backref != default_backref:
+        if paired:
+            field.options["backref"] = False  # the other side declares itself: back_populates
+        elif relationship.backref != default_backref:
             field.options["backref"] = relationship.backref if relationship.backref else False
         options = self._carried_options(model, relationship.name, column.name, backref=False)
+        if paired:
+            options["back_populates"] = relationship.backref
         if options:
             field.options["relationship_options"] = options
+        if paired:
+            return
         backref_options = self._carried_options(model, relationship.name, column.name, backref=True)
         if backref_options and relationship.backref:
             field.options["backref_options"] = backref_options
@@ -224,6 +239,11 @@ class ReferencePlanner:
             )
         if relationship.backref:
             self.backrefs[(target_table, relationship.backref)] = f"{model.name}.{relationship.name}"
+
+    def _declared_with_backref(self, model: ModelPlan, name: str) -> bool:
+        """Whether the class itself declares ``name`` with ``backref=`` (what a ReferenceID generates)."""
+        rel = _relationship(model, name)
+        return rel is not None and rel.backref is not None
 
     def _carried_options(
         self, model: ModelPlan, name: str, column: str | None, *, backref: bool
@@ -259,6 +279,8 @@ class ReferencePlanner:
         for rel in relationships_of(mapped):
             if rel.key in covered_names or (model.table.name, rel.key) in self.backrefs:
                 continue
+            if created_by_other_class(rel):
+                continue  # the declaring class's model creates it (or, kept hand-written, that class)
             declared = self._declared_relationship(model, rel)
             if declared is not None:
                 model.declared_relationships[rel.key] = declared
@@ -290,11 +312,20 @@ class ReferencePlanner:
         if rel.secondary is not None:
             keywords.append(("secondary", Constant(rel.secondary.name)))
         reverse = reverse_of(rel)
-        if reverse is not None:
+        self_referential = rel.mapper.local_table is model.table
+        if reverse is not None and rel.backref is not None and not self_referential:
+            keywords.append(("backref", Constant(reverse.key)))
+            try:
+                backref_options = relationship_options(reverse)
+            except NotCarriedError as exc:
+                return self._not_generated(model, f"{label}: its backref {reverse.key}: {exc}")
+            if backref_options:
+                keywords.append(("backref_options", as_expr(backref_options)))
+        elif reverse is not None:
             keywords.append(("back_populates", Constant(reverse.key)))
         if needs_foreign_keys(rel):
             keywords.append(("foreign_keys", as_expr(foreign_key_names(rel))))
-        if rel.mapper.local_table is model.table:
+        if self_referential:
             keywords.append(("remote_side", as_expr(remote_side_names(rel))))
         keywords += [(key, as_expr(value)) for key, value in options.items()]
         return Call(Name("DBRelationship", DB_RELATIONSHIP), (self._target(model, rel),), tuple(keywords))

@@ -81,6 +81,17 @@ def has_custom_join(rel: Any) -> bool:
     return init.primaryjoin.argument is not None or init.secondaryjoin.argument is not None
 
 
+def created_by_other_class(rel: Any) -> bool:
+    """A backref another class declares (``Document.owner``'s ``backref="documents"`` makes
+    ``User.documents``): scaffold declares it where the application did, on that class's model."""
+    reverse = reverse_of(rel)
+    return (
+        reverse is not None
+        and _backref_name(reverse) == rel.key
+        and reverse.parent.local_table is not rel.parent.local_table
+    )
+
+
 def _backref_name(rel: Any) -> str | None:
     backref = rel.backref
     return backref[0] if isinstance(backref, tuple) else backref
