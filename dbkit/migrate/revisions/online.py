@@ -63,21 +63,21 @@ def _scalar(operations: Operations, sql: str, **params: Any) -> Any:
     return operations.get_bind().execute(sa.text(sql), params).scalar()
 
 
-def _relation(table: str, schema: str | None) -> str:
-    return "to_regclass(format('%I.%I', coalesce(CAST(:schema AS text), current_schema()), CAST(:table AS text)))"
+#: The table named by the ``:table`` and ``:schema`` parameters, quoted as PostgreSQL would (NULL if missing).
+_RELATION = (
+    "to_regclass(format('%I.%I', coalesce(CAST(:schema AS text), current_schema()), CAST(:table AS text)))"
+)
 
 
 def table_exists(operations: Operations, table: str, schema: str | None = None) -> bool:
-    return bool(
-        _scalar(operations, f"SELECT {_relation(table, schema)} IS NOT NULL", table=table, schema=schema)
-    )
+    return bool(_scalar(operations, f"SELECT {_RELATION} IS NOT NULL", table=table, schema=schema))
 
 
 def column_state(operations: Operations, table: str, column: str, schema: str | None = None) -> bool | None:
     """``None``: no such column; else whether it is NOT NULL."""
     return _scalar(
         operations,
-        f"SELECT attnotnull FROM pg_attribute WHERE attrelid = {_relation(table, schema)} "
+        f"SELECT attnotnull FROM pg_attribute WHERE attrelid = {_RELATION} "
         "AND attname = :column AND attnum > 0 AND NOT attisdropped",
         table=table,
         schema=schema,
@@ -101,7 +101,7 @@ def constraint_state(operations: Operations, name: str, table: str, schema: str 
     """``None``: no such constraint on ``table``; ``False``: added ``NOT VALID``, not validated yet."""
     return _scalar(
         operations,
-        f"SELECT convalidated FROM pg_constraint WHERE conrelid = {_relation(table, schema)} AND conname = :name",
+        f"SELECT convalidated FROM pg_constraint WHERE conrelid = {_RELATION} AND conname = :name",
         table=table,
         schema=schema,
         name=name,
@@ -181,6 +181,9 @@ def _build_concurrently(operations: Operations, index: sa.Index) -> None:
         _drop_concurrently(operations, index)
     concurrent = _concurrent_builds(operations)
     index.dialect_options["postgresql"]["concurrently"] = concurrent
+    for name in index.dialect_options["postgresql"].get("include") or ():  # as Alembic's PostgreSQL impl
+        if index.table is not None and name not in index.table.c:
+            index.table.append_column(sa.Column(name, sa.types.NullType()))
     run_step(
         operations,
         f"create index {index.name}",
@@ -241,7 +244,7 @@ class CreateCheckConstraintOnlineOp(ops.CreateCheckConstraintOp):
 
 
 def _plain(operation: ops.AddConstraintOp) -> ops.AddConstraintOp:
-    """The same constraint as Alembic's own operation (what SQLite and offline-less paths run)."""
+    """The same constraint as Alembic's own operation (what SQLite runs, and an unnamed constraint)."""
     return ops.AddConstraintOp.from_constraint(operation.to_constraint())
 
 
@@ -333,17 +336,75 @@ class SetNotNullOnlineOp(ops.AlterColumnOp):
         kw.pop("nullable", None)
         operations.invoke(cls(table_name, column_name, **kw))
 
-    def reverse(self) -> ops.AlterColumnOp:
-        return ops.AlterColumnOp(
+    def reverse(self) -> DropNotNullOnlineOp:
+        return DropNotNullOnlineOp(
             self.table_name,
             self.column_name,
             schema=self.schema,
             existing_type=self.existing_type,
-            existing_nullable=False,
             existing_server_default=self.existing_server_default,
             existing_comment=self.existing_comment,
+        )
+
+
+@Operations.register_operation("drop_not_null_online")
+class DropNotNullOnlineOp(ops.AlterColumnOp):
+    """``alter_column(..., nullable=True)``; on PostgreSQL it also drops the temporary check a
+    :class:`SetNotNullOnlineOp` stopped half-way may have left (a downgrade from that state)."""
+
+    def __init__(self, table_name: str, column_name: str, **kw: Any) -> None:
+        kw.pop("modify_nullable", None)
+        kw.pop("existing_nullable", None)
+        super().__init__(table_name, column_name, modify_nullable=True, existing_nullable=False, **kw)
+
+    @classmethod
+    def drop_not_null_online(
+        cls, operations: Operations, table_name: str, column_name: str, **kw: Any
+    ) -> None:
+        kw.pop("nullable", None)
+        operations.invoke(cls(table_name, column_name, **kw))
+
+    def reverse(self) -> SetNotNullOnlineOp:
+        return SetNotNullOnlineOp(
+            self.table_name,
+            self.column_name,
+            schema=self.schema,
+            existing_type=self.existing_type,
+            existing_server_default=self.existing_server_default,
+            existing_comment=self.existing_comment,
+            existing_nullable=True,
+        )
+
+
+@Operations.implementation_for(DropNotNullOnlineOp)
+def _drop_not_null_online(operations: Operations, operation: DropNotNullOnlineOp) -> None:
+    table, column, schema = operation.table_name, operation.column_name, operation.schema
+    if not _is_postgresql(operations):
+        plain = ops.AlterColumnOp(
+            table,
+            column,
+            schema=schema,
+            existing_type=operation.existing_type,
+            existing_server_default=operation.existing_server_default,
+            existing_comment=operation.existing_comment,
+            existing_nullable=False,
             modify_nullable=True,
         )
+        _in_batch(operations, table, schema, plain)
+        return
+    qualified, check = _qualified(operations, table, schema), not_null_check_name(table, column)
+    statements = [
+        f"ALTER TABLE {qualified} DROP CONSTRAINT IF EXISTS {_quote(operations, check)}",
+        f"ALTER TABLE {qualified} ALTER COLUMN {_quote(operations, column)} DROP NOT NULL",
+    ]
+    if _online(operations) and column_state(operations, table, column, schema) is None:
+        return  # the column is gone (a later step of this downgrade drops it, or it never came)
+    run_step(
+        operations,
+        f"drop NOT NULL of {table}.{column}",
+        table,
+        lambda: [operations.execute(sql) for sql in statements],
+    )
 
 
 def not_null_check_name(table: str, column: str) -> str:
@@ -553,6 +614,7 @@ def _register_renderers() -> None:
             "create_unique_constraint_online",
         ),
         (SetNotNullOnlineOp, ops.AlterColumnOp, "alter_column", "set_not_null_online"),
+        (DropNotNullOnlineOp, ops.AlterColumnOp, "alter_column", "drop_not_null_online"),
     ):
         renderers.dispatch_for(online_class)(_renamed(renderers.dispatch(parent_class), parent, name))
 
@@ -571,6 +633,7 @@ def is_online_operation(operation: ops.MigrateOperation) -> bool:
         | CreateCheckConstraintOnlineOp
         | CreateUniqueConstraintOnlineOp
         | SetNotNullOnlineOp
+        | DropNotNullOnlineOp
         | BackfillColumnOp,
     )
 
@@ -584,7 +647,8 @@ def batches_on_sqlite(operation: ops.MigrateOperation) -> bool:
         CreateForeignKeyOnlineOp
         | CreateCheckConstraintOnlineOp
         | CreateUniqueConstraintOnlineOp
-        | SetNotNullOnlineOp,
+        | SetNotNullOnlineOp
+        | DropNotNullOnlineOp,
     )
 
 
@@ -640,6 +704,21 @@ def _online_form(operation: ops.MigrateOperation) -> list[ops.MigrateOperation] 
         replacement = [online_class.from_constraint(operation.to_constraint())]
     elif type(operation) is ops.AlterColumnOp and operation.modify_nullable is False:
         replacement = _split_not_null(operation)
+    elif (
+        type(operation) is ops.AlterColumnOp
+        and operation.modify_nullable is True
+        and _only_nullable(operation)
+    ):
+        replacement = [
+            DropNotNullOnlineOp(
+                operation.table_name,
+                operation.column_name,
+                schema=operation.schema,
+                existing_type=operation.existing_type,
+                existing_server_default=operation.existing_server_default,
+                existing_comment=operation.existing_comment,
+            )
+        ]
     if replacement is not None:
         for item in replacement:
             item.info.update(operation.info)
@@ -651,6 +730,16 @@ _CONSTRAINT_FORMS: dict[type, Any] = {
     ops.CreateCheckConstraintOp: CreateCheckConstraintOnlineOp,
     ops.CreateUniqueConstraintOp: CreateUniqueConstraintOnlineOp,
 }
+
+
+def _only_nullable(operation: ops.AlterColumnOp) -> bool:
+    return (
+        operation.modify_type is None
+        and operation.modify_name is None
+        and operation.modify_server_default is False
+        and operation.modify_comment is False
+        and not operation.kw
+    )
 
 
 def _split_not_null(operation: ops.AlterColumnOp) -> list[ops.MigrateOperation]:

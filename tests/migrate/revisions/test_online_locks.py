@@ -17,6 +17,7 @@ from dbkit.errors import ConfigurationError
 from dbkit.migrate import api
 from dbkit.migrate.revisions import runner
 from dbkit.migrate.revisions.locks import LockPolicy, parse_duration
+from dbkit.migrate.revisions.online import not_null_check_name
 from tests.migrate.revisions.test_online_revisions import _baseline, _fill, _postgresql_state, events_schema
 
 pytestmark = pytest.mark.postgres
@@ -186,3 +187,22 @@ def test_cli_revision_transactional_writes_plain_operations(
     back = ["revision", str(old), "--versions", str(versions), "-m", "online back", "--allow-destructive"]
     assert main(back) == 0
     assert "op.drop_index_online(" in next(versions.glob("*_online_back.py")).read_text()
+
+
+def test_the_downgrade_drops_a_temporary_not_null_check_left_by_a_kill(
+    versions: Path, populated: str
+) -> None:
+    """Killed between validating ``CHECK (payload IS NOT NULL)`` and dropping it: the downgrade from
+    that state leaves the baseline schema, with no stray check."""
+    engine = sa.create_engine(populated)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            f"ALTER TABLE events ADD CONSTRAINT {not_null_check_name('events', 'payload')} "
+            "CHECK (payload IS NOT NULL) NOT VALID"
+        )
+    runner.stamp(versions, populated, to=runner.history(versions)[-1].revision)
+    runner.downgrade(versions, populated, _baseline(versions))
+    baseline = runner.history(versions)[0]
+    assert runner.schema_differences(baseline.to_snapshot, runner.live_snapshot(engine)) == []
+    assert not_null_check_name("events", "payload") not in _postgresql_state(populated)["constraints"]
+    engine.dispose()
