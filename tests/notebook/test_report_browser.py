@@ -150,3 +150,47 @@ def test_a_generated_codebase_renders_too(browser: Any, tmp_path: Path) -> None:
     boxes = list(picture["tables"].values())
     assert not [pair for pair in combinations(boxes, 2) if _overlap(*pair)]
     assert sum("er-added" in column["classes"] for column in picture["columns"]) == 30
+
+
+def _mermaid_script() -> Path:
+    """Mermaid's own bundle (what GitHub and GitLab draw ```mermaid blocks with), from $DBKIT_MERMAID_JS."""
+    script = Path(os.environ.get("DBKIT_MERMAID_JS", "")).expanduser()
+    if script.is_file():
+        return script
+    reason = (
+        "DBKIT_MERMAID_JS names no mermaid.min.js: run `npm pack mermaid@11`, unpack "
+        "package/dist/mermaid.min.js and point DBKIT_MERMAID_JS at it (.ci/run does)"
+    )
+    if os.environ.get("DBKIT_REQUIRE_BROWSER"):
+        pytest.fail(f"DBKIT_REQUIRE_BROWSER is set but {reason}")
+    pytest.skip(reason)
+
+
+_RENDER_MERMAID = """
+const [text, done] = arguments;
+mermaid.initialize({startOnLoad: false});
+mermaid.render('review', text).then(r => done({ok: true, svg: r.svg})).catch(e => done({ok: false, error: String(e)}));
+"""
+
+
+def test_the_markdown_diagram_is_drawn_by_mermaid(browser: Any, evolution: Review, tmp_path: Path) -> None:
+    import re
+
+    from dbkit.notebook.report_markdown import review_markdown
+
+    script = _mermaid_script()
+    block = re.search(r"```mermaid\n(.*?)\n```", review_markdown(evolution), re.DOTALL)
+    assert block is not None
+    page = tmp_path / "mermaid.html"
+    page.write_text(f'<!DOCTYPE html><html><body><script src="{script.as_uri()}"></script></body></html>')
+    browser.get(page.as_uri())
+    drawn = browser.execute_async_script(_RENDER_MERMAID, block.group(1))
+    assert drawn["ok"], drawn.get("error")
+    assert evolution.new is not None
+    for table in evolution.new.tables:
+        assert table.name in drawn["svg"]
+    assert "RENAMED was fullname" in drawn["svg"] and "DROPPED" in drawn["svg"]
+    broken = browser.execute_async_script(
+        _RENDER_MERMAID, block.group(1).replace("erDiagram", "erDiagram\n    x {{")
+    )
+    assert not broken["ok"]  # the check can fail: Mermaid rejects what it cannot parse
