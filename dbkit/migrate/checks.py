@@ -176,12 +176,62 @@ def check_upgrade_downgrade(versions: str | Path, url: str | None = None) -> Che
     )
 
 
-def check_phase3(path: str | Path, *, import_check: bool = False) -> CheckResult:
+#: Where a codebase lists the ``DB_*.py`` files it keeps on purpose (a hybrid end state of Phase 3):
+#: ``[tool.dbkit] keep_hand_written = ["DB_Teams.py"]`` in the nearest ``pyproject.toml``.
+KEEP_HAND_WRITTEN = "keep_hand_written"
+
+
+def kept_hand_written(path: str | Path) -> tuple[list[str], Path | None]:
+    """The ``keep_hand_written`` list of the nearest ``pyproject.toml`` (the codebase's directory,
+    then its parents) that has a ``[tool.dbkit]`` table, and that file; empty when none says."""
+    import tomllib
+
+    directory = Path(path).resolve()
+    for candidate in (directory, *directory.parents):
+        pyproject = candidate / "pyproject.toml"
+        if not pyproject.is_file():
+            continue
+        try:
+            settings = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("tool", {}).get("dbkit")
+        except tomllib.TOMLDecodeError as exc:
+            raise CheckFailed("phase 3", f"{pyproject} is not valid TOML: {exc}") from None
+        if settings is None:
+            continue
+        kept = settings.get(KEEP_HAND_WRITTEN, [])
+        if not isinstance(kept, list) or not all(isinstance(name, str) for name in kept):
+            raise CheckFailed(
+                "phase 3",
+                f"{pyproject}: [tool.dbkit] {KEEP_HAND_WRITTEN} must be a list of DB_*.py file names",
+            )
+        return kept, pyproject
+    return [], None
+
+
+def check_phase3(
+    path: str | Path, *, import_check: bool = False, keep: Iterable[str] | None = None
+) -> CheckResult:
     """Phase 3: no ``DB_*.py`` file is left and nothing imports one (``import_check`` also imports
-    every ``BLL_*`` module with ``DB_*`` modules blocked, in a fresh interpreter)."""
+    every ``BLL_*`` module with ``DB_*`` modules blocked, in a fresh interpreter).
+
+    Phase 3 may end hybrid: the files listed in ``keep`` (default: ``[tool.dbkit] keep_hand_written``
+    of the codebase's ``pyproject.toml``) stay on purpose, may be imported, and import no removed one.
+    """
     from dbkit.migrate.codemod.legacy_imports import check_phase3 as scan
 
-    report = scan(path, import_check=import_check)
+    source = "keep="
+    if keep is None:
+        listed, pyproject = kept_hand_written(path)
+        keep, source = listed, f"{pyproject} [tool.dbkit] {KEEP_HAND_WRITTEN}"
+    kept = sorted({name.removesuffix(".py") for name in keep})
+    missing = [name for name in kept if not (Path(path) / f"{name}.py").is_file()]
+    if missing:
+        raise CheckFailed(
+            "phase 3",
+            f"{source} lists hand-written files {path} does not have",
+            [f"{name}.py" for name in missing],
+            "Remove them from the list (their tables are generated now), or fix the names.",
+        )
+    report = scan(path, import_check=import_check, keep=kept)
     if not report.clean:
         raise CheckFailed(
             "phase 3",
@@ -196,6 +246,11 @@ def check_phase3(path: str | Path, *, import_check: bool = False) -> CheckResult
                 ),
             ],
             "Rewrite the imports (`dbkit.migrate.codemod.legacy_imports.plan_rewrite`), then delete the DB_*.py files.",
+        )
+    if report.kept_files:
+        return CheckResult(
+            "phase 3",
+            f"{path} imports no removed hand-written module; kept on purpose: {', '.join(report.kept_files)}",
         )
     return CheckResult("phase 3", f"{path} imports no hand-written module")
 

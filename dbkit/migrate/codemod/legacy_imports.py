@@ -567,6 +567,8 @@ class Phase3Report:
     problems: list[SourceProblem] = field(default_factory=list)
     #: ``BLL_*`` module → error raised when importing it with ``DB_*`` modules blocked.
     import_failures: dict[str, str] = field(default_factory=dict)
+    #: ``DB_*.py`` files kept on purpose (a hybrid end state): present, importable, and scanned.
+    kept_files: list[str] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
@@ -576,24 +578,33 @@ class Phase3Report:
 _IMPORT_KINDS = ("import", "from_import", "star_import", "dynamic_import")
 
 
-def check_phase3(path: str | Path, *, import_check: bool = False, timeout: float = 120.0) -> Phase3Report:
+def check_phase3(
+    path: str | Path, *, import_check: bool = False, timeout: float = 120.0, keep: Iterable[str] = ()
+) -> Phase3Report:
     """Prove the codebase imports no ``DB_*`` module: statically, and optionally at import time.
 
+    ``keep`` names ``DB_*`` modules kept on purpose (``DB_Teams`` or ``DB_Teams.py``): they may stay
+    and be imported, and are scanned like any file, so that they import no removed one either.
     The import-time check runs in a fresh interpreter (nothing leaks into this process): it
-    blocks every ``DB_*`` module and imports each ``BLL_*.py`` file, recording what fails.
+    blocks every other ``DB_*`` module and imports each ``BLL_*.py`` file, recording what fails.
     """
     root = Path(path)
+    kept = {name.removesuffix(".py") for name in keep}
     report = Phase3Report()
     for file, relative, _text, finder, problem in _scan(root, None):
         if is_legacy_module(file.stem):
-            report.legacy_files.append(relative)
-            continue
+            if file.stem not in kept:
+                report.legacy_files.append(relative)
+                continue
+            report.kept_files.append(relative)
         if problem is not None:
             report.problems.append(problem)
         elif finder is not None:
-            report.offenders.extend(u for u in finder.uses if u.kind in _IMPORT_KINDS)
+            report.offenders.extend(
+                u for u in finder.uses if u.kind in _IMPORT_KINDS and u.module.rsplit(".", 1)[-1] not in kept
+            )
     if import_check:
-        report.import_failures = _import_with_legacy_blocked(root, timeout)
+        report.import_failures = _import_with_legacy_blocked(root, timeout, kept)
     return report
 
 
@@ -601,9 +612,10 @@ _BLOCKED_IMPORT_SCRIPT = """
 import importlib, importlib.abc, json, sys, traceback
 class BlockLegacy(importlib.abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
-        if name.rsplit(".", 1)[-1].startswith("DB_"):
+        if name.rsplit(".", 1)[-1].startswith("DB_") and name.rsplit(".", 1)[-1] not in KEPT:
             raise ImportError(f"{name} is a hand-written module, blocked by the Phase 3 check")
         return None
+KEPT = set(json.loads(sys.argv[3]))
 sys.meta_path.insert(0, BlockLegacy())
 sys.path.insert(0, sys.argv[1])
 failures = {}
@@ -616,13 +628,20 @@ print(json.dumps(failures))
 """
 
 
-def _import_with_legacy_blocked(root: Path, timeout: float) -> dict[str, str]:
+def _import_with_legacy_blocked(root: Path, timeout: float, kept: set[str]) -> dict[str, str]:
     modules = sorted(p.stem for p in root.glob(f"{GENERATED_PREFIX}*.py"))
     package_root = str(Path(__file__).resolve().parents[2])
     environment = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
     environment["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, environment.get("PYTHONPATH")]))
     result = subprocess.run(
-        [sys.executable, "-c", _BLOCKED_IMPORT_SCRIPT, str(root.resolve()), json.dumps(modules)],
+        [
+            sys.executable,
+            "-c",
+            _BLOCKED_IMPORT_SCRIPT,
+            str(root.resolve()),
+            json.dumps(modules),
+            json.dumps(sorted(kept)),
+        ],
         capture_output=True,
         text=True,
         timeout=timeout,
