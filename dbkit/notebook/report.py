@@ -11,7 +11,6 @@ parity and the inventory, then the ER diagram with the changes marked.
 from __future__ import annotations
 
 import os
-import tempfile
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -108,16 +107,13 @@ def write_review(review: Review, out: str | Path) -> Path:
 
 
 def _write_whole(out: Path, text: str) -> None:
+    from dbkit.migrate.files import write_atomically
+
     out.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.chmod(temporary, out.stat().st_mode & 0o777 if out.exists() else _default_mode())
-        os.replace(temporary, out)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    new = not out.exists()
+    write_atomically(out, text)
+    if new:  # the temporary file's mode is private to the owner; a new report gets open()'s
+        os.chmod(out, _default_mode())
 
 
 def _default_mode() -> int:
