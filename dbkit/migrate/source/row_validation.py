@@ -13,6 +13,8 @@ and each batch is validated in one call of a ``TypeAdapter(list[Model])``.
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +26,7 @@ import sqlalchemy as sa
 from pydantic import TypeAdapter, ValidationError
 
 from dbkit.errors import DbkitError
+from dbkit.generate.types import unwrap_annotated, unwrap_optional
 from dbkit.migrate.source.codebase import Codebase, GeneratedModel
 
 #: Rows fetched and validated per batch (bounded memory; one validator call per batch).
@@ -221,7 +224,12 @@ class TableChecker:
         stored = {prop.key: prop.columns[0] for prop in mapper.column_attrs}
         #: Model fields and the columns holding them (a field with no column is left to its default).
         self.fields = [(name, stored[name]) for name in model.model.model_fields if name in stored]
+        self.field_types = [
+            unwrap_optional(unwrap_annotated(model.model.model_fields[name].annotation)[0])[0]
+            for name, _ in self.fields
+        ]
         self.key_columns = list(model.table.primary_key.columns)  # type: ignore[union-attr]
+        self.key_readers: list[Callable[[Any], Any] | None] = []
 
     def run(self, connection: sa.Connection, progress: Progress | None) -> None:
         columns = [column for _, column in self.fields]
@@ -239,11 +247,15 @@ class TableChecker:
         readers: list[Callable[[Any], Any] | None] | None = None
         for batch in result.partitions(self.batch_size):
             if readers is None:  # a server-side cursor describes its columns once rows are fetched
+                self.key_readers = [
+                    column.type._cached_result_processor(connection.dialect, None)  # type: ignore[attr-defined]
+                    for column in [*(columns[position] for position in key_positions), *extra_keys]
+                ]
                 described = result.cursor.description if result.cursor is not None else None
                 codes = [entry[1] for entry in described] if described else [None] * len(columns)
                 readers = [
-                    value_reader(column, connection.dialect, code)
-                    for column, code in zip(columns, codes, strict=False)
+                    value_reader(column, connection.dialect, code, field_type)
+                    for column, code, field_type in zip(columns, codes, self.field_types, strict=False)
                 ]
             self._check_batch(batch, names, readers, key_positions, len(columns))
             if progress is not None:
@@ -257,20 +269,20 @@ class TableChecker:
         key_positions: list[int],
         width: int,
     ) -> None:
-        rows: list[dict[str, Any]] = []
+        active = [(position, names[position], reader) for position, reader in enumerate(readers) if reader]
+        rows: list[dict[str, Any]] = [dict(zip(names, row, strict=False)) for row in batch]
         unreadable: dict[int, list[tuple[str, str, Any]]] = {}
-        for index, row in enumerate(batch):
-            values = dict(zip(names, row, strict=False))
-            for position, reader in enumerate(readers):
-                if reader is None or row[position] is None:
+        for position, name, reader in active:
+            for index, row in enumerate(batch):
+                stored = row[position]
+                if stored is None:
                     continue
                 try:
-                    values[names[position]] = reader(row[position])
+                    rows[index][name] = reader(stored)
                 except (
                     Exception
                 ) as exc:  # the column type cannot read it: the generated model could not either
-                    unreadable.setdefault(index, []).append((names[position], str(exc), row[position]))
-            rows.append(values)
+                    unreadable.setdefault(index, []).append((name, str(exc), stored))
         self.result.rows += len(batch)
         errors: dict[int, list[tuple[str, str, str, Any]]] = {}
         for index, problems in unreadable.items():
@@ -287,8 +299,11 @@ class TableChecker:
                 errors.setdefault(index, []).append((name, error["type"], error["msg"], error.get("input")))
         for index in sorted(errors):
             row = batch[index]
-            key_values = [rows[index][names[position]] for position in key_positions] + list(row[width:])
-            self._record(key_values, errors[index])
+            stored = [row[position] for position in key_positions] + list(row[width:])
+            self._record(
+                [_read_key(reader, value) for reader, value in zip(self.key_readers, stored, strict=True)],
+                errors[index],
+            )
 
     def _record(self, key_values: list[Any], problems: list[tuple[str, str, str, Any]]) -> None:
         result = self.result
@@ -302,21 +317,53 @@ class TableChecker:
                 result.failures.append(RowFailure(key, name, kind, message, shown(value)))
 
 
-def value_reader(column: sa.Column[Any], dialect: sa.Dialect, type_code: Any) -> Callable[[Any], Any] | None:
+#: Column types whose stored values Pydantic parses itself, as their result processing would
+#: (SQLite's ``'2024-01-01 10:00:00.000000'``, a 32-digit UUID, 0/1): read as stored when the field
+#: has that Python type, which spares a Python call per value.
+_PARSED_BY_PYDANTIC: tuple[tuple[type[sa.types.TypeEngine[Any]], type], ...] = (
+    (sa.DateTime, dt.datetime),
+    (sa.Date, dt.date),
+    (sa.Time, dt.time),
+    (sa.Boolean, bool),
+)
+
+
+def value_reader(
+    column: sa.Column[Any], dialect: sa.Dialect, type_code: Any, field_type: Any = None
+) -> Callable[[Any], Any] | None:
     """How the generated column type turns a stored value into a Python one (None: as stored).
 
     ``type_code`` is the driver's type of the result column (``cursor.description``), which some
-    processors depend on (PostgreSQL's ``NUMERIC`` against ``FLOAT``).
+    processors depend on (PostgreSQL's ``NUMERIC`` against ``FLOAT``). ``field_type`` is the
+    model field's Python type: where Pydantic parses the stored value to it the same way, the
+    value is left to Pydantic.
 
     An enum maps its stored labels to members, leaving an unknown label as the string it is (the
-    ORM would raise ``LookupError`` on it; Pydantic names the allowed values instead).
+    ORM would raise ``LookupError`` on it; Pydantic names the allowed values instead); labels that
+    are the members' values need no mapping.
     """
     type_ = column.type
     if isinstance(type_, sa.Enum):
         lookup = dict(type_._object_lookup) if type_.enum_class is not None else {}
-        return (lambda value: lookup.get(value, value)) if lookup else None
+        if all(getattr(member, "value", None) == label for label, member in lookup.items()):
+            return None
+        return lambda value: lookup.get(value, value)
+    if any(isinstance(type_, kind) and field_type is python for kind, python in _PARSED_BY_PYDANTIC):
+        return None
+    if isinstance(type_, sa.Uuid) and type_.as_uuid and field_type is uuid.UUID:
+        return None
     processor = type_._cached_result_processor(dialect, type_code)  # type: ignore[attr-defined]
     return processor  # type: ignore[no-any-return]
+
+
+def _read_key(reader: Callable[[Any], Any] | None, value: Any) -> Any:
+    """A key value as the application sees it (a SQLite UUID with its dashes), as stored if unreadable."""
+    if reader is None or value is None:
+        return value
+    try:
+        return reader(value)
+    except Exception:
+        return value
 
 
 def shown(value: Any) -> str:
