@@ -314,8 +314,13 @@ def cmd_upgrade(args: argparse.Namespace) -> int:
 
 def cmd_downgrade(args: argparse.Namespace) -> int:
     from dbkit.migrate import api
+    from dbkit.migrate.revisions.locks import parse_duration
 
-    api.downgrade(Path(args.versions), args.url, to=args.to)
+    def report(retry: Any) -> None:
+        sys.stderr.write(f"{retry}\n")
+
+    timeout = parse_duration(args.lock_timeout)
+    api.downgrade(Path(args.versions), args.url, to=args.to, lock_timeout=timeout, on_lock_retry=report)
     return EXIT_OK
 
 
@@ -458,6 +463,12 @@ def build_parser() -> argparse.ArgumentParser:
     downgrade.add_argument("--versions", required=True)
     downgrade.add_argument("--url", required=True)
     downgrade.add_argument("--to", required=True)
+    downgrade.add_argument(
+        "--lock-timeout",
+        default="200ms",
+        metavar="DURATION",
+        help="longest wait for each online step's lock before it retries with backoff (default 200ms)",
+    )
 
     history = add("history", cmd_history, "List the revisions of a versions directory.")
     history.add_argument("--versions", required=True)

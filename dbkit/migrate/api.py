@@ -449,10 +449,22 @@ def upgrade(
     return runner.upgrade(versions_dir, url, to, sql=sql, lock_policy=policy)
 
 
-def downgrade(versions_dir: str | Path, url: str, to: str) -> None:
+def downgrade(
+    versions_dir: str | Path,
+    url: str,
+    to: str,
+    *,
+    lock_timeout: float | None = None,
+    on_lock_retry: Any = None,
+) -> None:
+    """Revert revisions; online steps take their locks as in :func:`upgrade`."""
     from dbkit.migrate.revisions import runner
+    from dbkit.migrate.revisions.locks import LockPolicy
 
-    runner.downgrade(versions_dir, url, to)
+    policy = LockPolicy(on_retry=on_lock_retry, on_progress=on_lock_retry)
+    if lock_timeout is not None:
+        policy.lock_timeout = lock_timeout
+    runner.downgrade(versions_dir, url, to, lock_policy=policy)
 
 
 def stamp(versions_dir: str | Path, url: str, to: str | None = None) -> str:

@@ -168,6 +168,9 @@ def test_cli_upgrade_reports_each_lock_retry_and_refuses_a_bad_duration(
         assert main([*args, "--lock-timeout", "50ms"]) == 0
     err = capsys.readouterr().err
     assert "lock retry: add column events.source on events waited its lock timeout (attempt 1)" in err
+    down = ["downgrade", "--versions", str(versions), "--url", populated, "--to", _baseline(versions)]
+    assert main([*down, "--lock-timeout", "1s"]) == 0
+    assert runner.current(versions, populated) == (_baseline(versions),)
 
 
 def test_cli_revision_transactional_writes_plain_operations(
