@@ -57,7 +57,10 @@ def review_markdown(review: Review, limit: int = MAX_CHARACTERS) -> str:
     cuts: list[str] = []
     detail = _Detail()
     for lower, cut in _REDUCTIONS:
-        detail = lower(detail)
+        lowered = lower(detail)
+        if _render(review, lowered, cuts) == _render(review, detail, cuts):
+            continue  # nothing to leave out here (e.g. every table changed): say no such cut
+        detail = lowered
         cuts.append(cut)
         text = _render(review, detail, cuts)
         if len(text) <= limit:
