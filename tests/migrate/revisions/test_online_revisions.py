@@ -287,3 +287,45 @@ def test_backfills_run_in_primary_key_batches_online_and_once_in_a_transaction(
         ]
     else:
         assert progress == []  # one UPDATE each, in the migration's transaction
+
+
+def test_identifiers_that_need_quoting_go_through_every_online_step(
+    tmp_path: Path, database_url: str
+) -> None:
+    def schema(*, after: bool) -> Snapshot:
+        metadata = sa.MetaData(naming_convention=naming_convention())
+        sa.Table("User Accounts", metadata, sa.Column("ID", sa.Integer, primary_key=True))
+        items: list[sa.SchemaItem] = [
+            sa.Column("ID", sa.Integer, primary_key=True),
+            sa.Column("Account ID", sa.Integer),
+            sa.Column("Kind", sa.String(20), nullable=not after),
+            sa.Column("note", sa.String(20)),
+        ]
+        if after:
+            items += [
+                sa.ForeignKeyConstraint(["Account ID"], ["User Accounts.ID"], name="fk Event Log account"),
+                sa.CheckConstraint("note <> ''", name="ck Event Log note"),
+                sa.UniqueConstraint("Kind", "Account ID", name="uq Event Log kind"),
+                sa.Index("ix Event Log kind", "Kind"),
+            ]
+        sa.Table("Event Log", metadata, *items)
+        return snapshot_from_metadata(metadata)
+
+    versions = tmp_path / "versions"
+    api.revision(schema(after=False), versions, message="baseline")
+    api.revision(schema(after=True), versions, message="quoted")
+    runner.upgrade(versions, database_url, to=_baseline(versions))
+    engine = sa.create_engine(database_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql('INSERT INTO "User Accounts" ("ID") VALUES (1)')
+        conn.exec_driver_sql(
+            'INSERT INTO "Event Log" ("ID", "Account ID", "Kind") VALUES (1, 1, \'a\'), (2, 1, \'b\')'
+        )
+    runner.upgrade(versions, database_url)
+    runner.upgrade(versions, database_url)  # at head: nothing to do
+    assert runner.schema_differences(runner.history(versions)[-1].to_snapshot, _live(database_url)) == []
+    runner.downgrade(versions, database_url, _baseline(versions))
+    assert runner.schema_differences(runner.history(versions)[0].to_snapshot, _live(database_url)) == []
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql('SELECT count(*) FROM "Event Log"').scalar() == 2
+    engine.dispose()
