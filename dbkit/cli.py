@@ -426,6 +426,11 @@ def build_parser() -> argparse.ArgumentParser:
     revision.add_argument("-m", "--message", required=True)
     revision.add_argument("--allow-destructive", action="store_true")
     revision.add_argument("--backfill", action="append", default=[], metavar="TABLE.COLUMN=VALUE")
+    revision.add_argument(
+        "--transactional",
+        action="store_true",
+        help="plain DDL in one transaction instead of online steps (safe on a live PostgreSQL table)",
+    )
 
     verify = add(
         "verify", cmd_verify, "Run every revision up and down on a scratch copy, checking rows survive."
@@ -433,11 +438,6 @@ def build_parser() -> argparse.ArgumentParser:
     verify.add_argument("--versions", required=True)
     verify.add_argument("--url")
 
-    revision.add_argument(
-        "--transactional",
-        action="store_true",
-        help="plain DDL in one transaction instead of online steps (safe on a live PostgreSQL table)",
-    )
     check = add("check", cmd_check, "Compare a live database with the models.")
     check.add_argument("source")
     check.add_argument("--url", required=True)
