@@ -6,10 +6,11 @@
 
 The benchmarks: ``bench_generate`` (model generation vs SQLModel), ``bench_bll`` (managers vs the
 plain SQLAlchemy ORM, SQLite and PostgreSQL), ``bench_migrate`` (parity, diff and verify vs
-Alembic) and ``bench_online`` (the write stall of a live PostgreSQL table during a revision: dbkit's
-online revision vs Alembic's autogenerate output). Every row's ``ratio`` is dbkit / peer (lower is
-better); ``target`` is the ratio to stay at or below and ``limit`` the seconds dbkit's figure must
-stay under. The runner reports and exits 0 even when a target is missed or a benchmark fails (it
+Alembic), ``bench_online`` (the write stall of a live PostgreSQL table during a revision: dbkit's
+online revision vs Alembic's autogenerate output) and ``bench_validate`` (``validate-data``'s time
+and peak RSS vs ORM objects passed to ``model_validate``). Every row's ``ratio`` is dbkit / peer
+(lower is better); ``target`` is the ratio to stay at or below and ``limit`` the seconds (or the
+MiB a measure names) dbkit's figure must stay under. The runner reports and exits 0 even when a target is missed or a benchmark fails (it
 is not a CI gate).
 """
 
@@ -67,6 +68,13 @@ BENCHMARKS = (
         quick={"rows": 2_000, "backends": ("sqlite", "postgresql")},
     ),
     Benchmark("migrate", "bench_migrate", "Alembic", full={}, quick={"quick": True}),
+    Benchmark(
+        "validate",
+        "bench_validate",
+        "ORM objects + model_validate",
+        full={"rows": 1_000_000},
+        quick={"rows": 100_000},
+    ),
     Benchmark(
         "online",
         "bench_online",
