@@ -34,8 +34,9 @@ _TABLE_LEVEL_OPS = (
 def not_null_backfill_ops(
     table_name: str, column: sa.Column[Any], value: str, *, reason: str | None = None
 ) -> list[ops.MigrateOperation]:
-    """Add a NOT NULL column to a populated table: add it with ``value`` as a temporary server
-    default (filling existing rows), then drop that default so the result matches the models.
+    """Add a NOT NULL column to a populated table: add it with ``value`` (SQL, e.g. ``'free'``) as a
+    temporary server default (filling existing rows), then drop that default so the result matches
+    the models.
 
     The two steps are separate ``ModifyTableOps``: in one SQLite batch block the table would be
     recreated straight to the final shape, and copying the old rows would hit NOT NULL.
@@ -47,7 +48,9 @@ def not_null_backfill_ops(
         column.name,
         column.type,
         nullable=False,
-        server_default=sa.schema.DefaultClause(str(value)),
+        # SQL, as given: a plain string would be re-quoted (Alembic strips only the outer quotes of
+        # "'it''s'", and rows would get "it''s")
+        server_default=sa.text(value),
         comment=column.comment,
     )
     temporary_default = f"temporary default {value!r} filled existing rows" + (
@@ -58,7 +61,7 @@ def not_null_backfill_ops(
         column.name,
         existing_type=column.type,
         existing_nullable=False,
-        existing_server_default=str(value),
+        existing_server_default=sa.text(value),
         modify_server_default=None,
     )
     return [

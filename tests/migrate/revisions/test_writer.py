@@ -267,7 +267,7 @@ def test_not_null_column_backfills_existing_rows_and_leaves_no_default(
     target = accounts_schema(extra_column=sa.Column("currency", sa.String(3), nullable=False))
     write_revision(
         versions,
-        not_null_backfill_ops("accounts", column, "EUR", reason="backfill"),
+        not_null_backfill_ops("accounts", column, "'EUR'", reason="backfill"),  # an SQL value
         "currency",
         accounts_schema(),
         target,

@@ -1,0 +1,58 @@
+"""A backfill value is SQL (``--backfill teams.plan="'free'"``): existing rows get the value, not its spelling."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from dbkit.migrate import api
+from dbkit.migrate.revisions import runner
+from dbkit.migrate.schema.from_models import snapshot_from_metadata
+from dbkit.migrate.schema.snapshot import Snapshot
+from dbkit.naming import naming_convention
+
+
+def _teams(*extra: sa.Column) -> Snapshot:
+    metadata = sa.MetaData(naming_convention=naming_convention())
+    sa.Table("teams", metadata, sa.Column("id", sa.Integer, primary_key=True), *extra)
+    return snapshot_from_metadata(metadata)
+
+
+@pytest.mark.parametrize("transactional", [False, True], ids=["online", "transactional"])
+@pytest.mark.parametrize(
+    ("column_type", "backfill", "expected"),
+    [(sa.String(20), "'free'", "free"), (sa.Integer(), "7", 7), (sa.String(20), "'it''s'", "it's")],
+    ids=["string", "integer", "quote"],
+)
+def test_existing_rows_get_the_backfill_value_itself(
+    tmp_path: Path,
+    database_url: str,
+    transactional: bool,
+    column_type: sa.types.TypeEngine,
+    backfill: str,
+    expected: object,
+) -> None:
+    versions = tmp_path / "versions"
+    api.revision(_teams(), versions, message="baseline", transactional=transactional)
+    api.revision(
+        _teams(sa.Column("plan", column_type, nullable=False)),
+        versions,
+        message="plan",
+        backfills={"teams.plan": backfill},
+        transactional=transactional,
+    )
+    runner.upgrade(versions, database_url, to=runner.history(versions)[0].revision)
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO teams (id) VALUES (1), (2)"))
+        runner.upgrade(versions, database_url)
+        with engine.connect() as conn:
+            values = conn.execute(sa.text("SELECT plan FROM teams ORDER BY id")).scalars().all()
+            live = runner.live_snapshot(conn)
+    finally:
+        engine.dispose()
+    assert values == [expected, expected]
+    assert runner.schema_differences(runner.history(versions)[-1].to_snapshot, live) == []
