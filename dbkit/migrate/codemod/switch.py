@@ -30,6 +30,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from dbkit.errors import DbkitError
+from dbkit.generate.builder import table_name_of
+from dbkit.generate.ordering import generation_order
 from dbkit.migrate.schema.from_models import snapshot_of_table
 from dbkit.migrate.source.codebase import Codebase, GeneratedModel, HandWrittenTable, load_codebase
 from dbkit.migrate.source.contract import (
@@ -174,6 +176,17 @@ def plan_switch(
     )
 
 
+def switch_order(codebase: Codebase) -> list[str]:
+    """The hand-written tables that have a BLL model, referenced tables first: the order to switch
+    them one at a time (any order works; this one never reaches a table not yet generated)."""
+    models = [entry.model for name, entry in codebase.models.items() if name in codebase.hand_written]
+    return [
+        table_name_of(model)
+        for model in generation_order(models)
+        if table_name_of(model) in codebase.hand_written
+    ]
+
+
 # -- refusals ------------------------------------------------------------------------------------
 def _switchable(codebase: Codebase, table: str) -> tuple[HandWrittenTable, GeneratedModel]:
     hand, model = codebase.hand_written.get(table), codebase.models.get(table)
@@ -186,7 +199,7 @@ def _switchable(codebase: Codebase, table: str) -> tuple[HandWrittenTable, Gener
         )
     if model is None:
         raise SwitchRefusedError(
-            f"{table} has no BLL model: scaffold it (dbkit scaffold {codebase.path} --out {codebase.path}), "
+            f"{table} has no BLL model: scaffold it (dbkit scaffold PATH --out DIR, then copy its model in), "
             "review it, then switch."
         )
     if model.generated is None:
@@ -200,7 +213,7 @@ def _switchable(codebase: Codebase, table: str) -> tuple[HandWrittenTable, Gener
         )
         raise SwitchRefusedError(
             f"{table}: parity is not clean ({listed}). Make {model.class_name} match "
-            f"{hand.class_name} (dbkit parity {codebase.path}), then switch."
+            f"{hand.class_name} (dbkit parity PATH lists the differences), then switch."
         )
     generated_name = model.generated.__name__
     if generated_name != hand.class_name:

@@ -57,7 +57,7 @@ def relationship_shapes(mapped_class: type) -> dict[str, dict[str, Any]]:
 
 
 #: Rows read per class when the contract is exercised (ordered by primary key: the same rows each run).
-SAMPLE_ROWS = 200
+SAMPLE_ROWS = 25
 
 
 class ContractError(DbkitError):
