@@ -165,7 +165,7 @@ def test_a_converting_decorator_its_call_does_not_rebuild_is_typed_by_its_values
     assert statuses(directory) == {"books": "match"}
     (message,) = problems_of(result, "books", "published_at")
     assert message.startswith(
-        "type shelf_types.UTCDateTime cannot be written (UTCDateTime(timezone=True) raises TypeError: "
+        "type shelf_types.UTCDateTime is not written (UTCDateTime(timezone=True) raises TypeError: "
         "UTCDateTime.__init__() got an unexpected keyword argument 'timezone'): the field is typed datetime"
     ), message
     assert "bind/result processing is not carried over" in message

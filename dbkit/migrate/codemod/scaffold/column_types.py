@@ -105,8 +105,12 @@ class TypePlanner:
         field.constraints = field_constraints(found.storage, found.python_type)
         converting = is_converting_decorator(column.type)
         matches = self.registry_type_matches(model, column, found.python_type, field.constraints, DBColumn())
-        unwritable = self._checked(column.type, writer) if matches and converting else None
-        if unwritable is not None and unwritable[0] is None:
+        package = installed_package(type(column.type)) if matches and converting else None
+        unwritable = self._checked(column.type, writer) if matches and converting and not package else None
+        if package is not None:  # the source ORM's helper: not imported when dbkit's type has its DDL
+            reason = f"it comes from the installed package {package!r}, and dbkit's own type has the same DDL"
+            self.problem(model.table, column.name, self._conversion_lost_message(column.type, found, reason))
+        elif unwritable is not None and unwritable[0] is None:
             message = self._conversion_lost_message(column.type, found, unwritable[1])
             self.problem(model.table, column.name, message)
         elif not matches or converting:
@@ -121,7 +125,7 @@ class TypePlanner:
     @staticmethod
     def _conversion_lost_message(type_: sa.types.TypeEngine[Any], found: ValueType, reason: str) -> str:
         return (
-            f"type {type_name(type_)} cannot be written ({reason}): the field is typed {getattr(found.python_type, '__name__', found.python_type)}, "
+            f"type {type_name(type_)} is not written ({reason}): the field is typed {getattr(found.python_type, '__name__', found.python_type)}, "
             "whose dbkit column type has the same DDL on PostgreSQL and SQLite. The decorator's bind/result "
             "processing is not carried over: check that the stored values read the same, or move the type "
             "to a module that stays and give it as DBColumn(sa_type=...)."
