@@ -145,9 +145,12 @@ def cmd_validate_data(args: argparse.Namespace) -> int:
     codebase = api.load(Path(args.path), strict=True)
     with tqdm(desc="validate-data", unit="row", disable=not sys.stderr.isatty(), leave=False) as bar:
 
+        done: dict[str, int] = {}  # rows read so far per table: the bar counts them all
+
         def progress(table: str, rows: int) -> None:
             bar.set_postfix_str(table)
-            bar.update(rows - bar.n if bar.postfix == table else rows)
+            bar.update(rows - done.get(table, 0))
+            done[table] = rows
 
         report = validate_rows(codebase, args.url, args.table, progress=progress)
     if args.json:
