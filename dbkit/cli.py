@@ -144,7 +144,6 @@ def cmd_validate_data(args: argparse.Namespace) -> int:
 
     codebase = api.load(Path(args.path), strict=True)
     with tqdm(desc="validate-data", unit="row", disable=not sys.stderr.isatty(), leave=False) as bar:
-
         done: dict[str, int] = {}  # rows read so far per table: the bar counts them all
 
         def progress(table: str, rows: int) -> None:
