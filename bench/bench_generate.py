@@ -353,7 +353,8 @@ def run(n_models: int = 1000, n_fields: int = 15, repeat: int = 3) -> list[dict[
         ("define classes (s)", "define", None),
         ("generate .DB / configure (s)", "generate", None),
         ("create_all (s)", "create_all", None),
-        ("generate + create_all (s)", ("generate", "create_all"), None),
+        # issue #14: .DB generation + create_all no slower than configure_mappers + create_all
+        ("generate + create_all (s)", ("generate", "create_all"), TARGET_RATIO),
         ("total, import excluded (s)", "total", TARGET_RATIO),
         ("peak RSS (MiB)", "peak_rss_mib", None),
     ]

@@ -1,6 +1,6 @@
 """Benchmark: the migration engine (parity, diff, verify) against Alembic, each measured in the same run.
 
-Five measures, each against its target from the migration-engine issue:
+Six measures, each against its target from the migration-engine issue:
 
 1. **In process**, two synthetic codebases of N tables (default 1,000) x 15 columns, each table with
    one or two foreign keys, an index and a unique constraint, loaded through dbkit's real loader
@@ -25,12 +25,14 @@ Five measures, each against its target from the migration-engine issue:
    whose table holds R rows (default 100,000) and sits at the baseline. Peer: plain Alembic on a
    copy of the same file (copy, ``command.upgrade(head)``, ``command.downgrade(baseline)``) with the
    generated ``alembic.ini``/``env.py``. Target: no more than 1.5x.
+6. ``dbkit --help`` as a whole process from a cold start: under 0.2 s; shown next to ``python -c pass``
+   (the same interpreter and site-packages doing nothing), the floor no command can go under.
 
 Whole-process and in-process measures run in fresh subprocesses, the two sides alternate order,
 and the median of ``--repeat`` runs is reported (the first, cold run of each in-process side too).
 
     python bench/bench_migrate.py [--quick] [--tables 1000] [--diff-tables 500] [--rows 100000]
-                                  [--repeat 3] [--only inprocess,parity,diff,verify] [--profile]
+                                  [--repeat 3] [--only inprocess,parity,diff,verify,startup] [--profile]
 
 ``run()`` returns rows ``{measure, dbkit, peer, peer_name, ratio, target, limit}``: seconds;
 ``ratio`` = dbkit / peer; ``target`` is the ratio to stay at or below, ``limit`` the seconds dbkit's
@@ -42,6 +44,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import random
 import shutil
 import statistics
@@ -66,7 +69,14 @@ SNAPSHOT_DIFF_RATIO = 1 / 10
 SNAPSHOT_DIFF_LIMIT = 0.5
 VERIFY_RATIO = 1.5
 
-MEASURES = ("inprocess", "parity", "diff", "verify")
+#: Child processes cache bytecode as a user's Python does: this machine's environment sets
+#: ``PYTHONDONTWRITEBYTECODE=1``, which makes every start recompile every changed module (20 ms of
+#: ``dbkit --help`` is compiling ``cli.py``), a cost no user pays twice. Both sides get the same.
+CHILD_ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+
+MEASURES = ("inprocess", "parity", "diff", "verify", "startup")
+#: ``dbkit --help`` as a whole process, cold (issue #14).
+STARTUP_LIMIT = 0.2
 FULL_SIZES = {"tables": 1000, "diff_tables": 500, "rows": 100_000, "repeat": 3}
 QUICK_SIZES = {"tables": 200, "diff_tables": 100, "rows": 10_000, "repeat": 3}
 
@@ -210,7 +220,9 @@ def _process(command: list[str], expected: Iterable[int] = (0,)) -> Callable[[],
     allowed = tuple(expected)
 
     def run() -> None:
-        done = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT, check=False)
+        done = subprocess.run(
+            command, capture_output=True, text=True, cwd=REPO_ROOT, env=CHILD_ENV, check=False
+        )
         if done.returncode not in allowed:
             raise RuntimeError(f"{' '.join(command)} exited {done.returncode}:\n{done.stderr[-2000:]}")
 
@@ -220,7 +232,7 @@ def _process(command: list[str], expected: Iterable[int] = (0,)) -> Callable[[],
 def _worker(name: str, *arguments: str) -> dict[str, Any]:
     """Run one worker of this file in a fresh process; it prints one JSON document."""
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", name, *arguments]
-    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT, check=False)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO_ROOT, env=CHILD_ENV, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"worker {name} failed:\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -348,6 +360,27 @@ def bench_sample_parity(repeat: int) -> list[dict[str, Any]]:
             None,
             None,
             limit=SAMPLE_PARITY_LIMIT,
+        )
+    ]
+
+
+def bench_startup(repeat: int) -> list[dict[str, Any]]:
+    """``dbkit --help`` from a cold start, next to the floor under it: the same interpreter starting
+    with the same site-packages and doing nothing (``python -c pass``)."""
+    seconds = alternate(
+        {
+            "dbkit": _process([*dbkit_command(), "--help"]),
+            "python": _process([sys.executable, "-c", "pass"]),
+        },
+        max(repeat, 5),
+    )
+    return [
+        _row(
+            "dbkit --help, whole process (median of cold starts)",
+            statistics.median(seconds["dbkit"]),
+            statistics.median(seconds["python"]),
+            "python -c pass (the start-up floor)",
+            limit=STARTUP_LIMIT,
         )
     ]
 
@@ -584,6 +617,8 @@ def run(
             results += bench_whole_process_diff(work, diff_tables, repeat)
         if "verify" in selected:
             results += bench_verify(work, rows, repeat)
+        if "startup" in selected:
+            results += bench_startup(repeat)
     return results
 
 

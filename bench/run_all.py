@@ -3,6 +3,7 @@
     python bench/run_all.py            # full sizes (about 10 minutes on 2 cores)
     python bench/run_all.py --quick    # smaller sizes, a couple of minutes
     python bench/run_all.py --only migrate --json results.json
+    python bench/run_all.py --sweep --json sweep.json   # generate and migrate at every size, plots
 
 The benchmarks: ``bench_generate`` (model generation vs SQLModel), ``bench_bll`` (managers vs the
 plain SQLAlchemy ORM, SQLite and PostgreSQL), ``bench_migrate`` (parity, diff and verify vs
@@ -12,6 +13,9 @@ and peak RSS vs ORM objects passed to ``model_validate``). Every row's ``ratio``
 (lower is better); ``target`` is the ratio to stay at or below and ``limit`` the seconds (or the
 MiB a measure names) dbkit's figure must stay under. The runner reports and exits 0 even when a target is missed or a benchmark fails (it
 is not a CI gate).
+
+``--sweep`` runs ``bench_generate`` and ``bench_migrate`` at several sizes (:data:`SWEEP`), the median
+of 5 alternating runs per point, and draws one PNG per measure: ratio against size, target line drawn.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import re
 import sys
 import time
 import traceback
@@ -82,6 +87,38 @@ BENCHMARKS = (
         full={"rows": 2_000_000},
         quick={"rows": 200_000, "scenarios": ("index", "all", "all+reader")},
     ),
+)
+
+
+#: Repetitions per sweep point: the median of 5 alternating runs, so one noisy run flips no verdict.
+SWEEP_REPEAT = 5
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One size of one benchmark in the sweep: the arguments of its ``run`` at that size."""
+
+    bench: str
+    size: int
+    unit: str
+    arguments: dict[str, Any]
+
+
+SWEEP = (
+    *(
+        SweepPoint("generate", n, "models", {"n_models": n, "n_fields": 15, "repeat": SWEEP_REPEAT})
+        for n in (50, 200, 1000)
+    ),
+    *(
+        SweepPoint("migrate", n, "tables", {"tables": n, "repeat": SWEEP_REPEAT, "only": ("inprocess",)})
+        for n in (50, 200, 1000)
+    ),
+    *(
+        SweepPoint("migrate", n, "tables", {"diff_tables": n, "repeat": SWEEP_REPEAT, "only": ("diff",)})
+        for n in (100, 500)
+    ),
+    # measures without a model count: the sample codebase, verify's rows, the bare start-up
+    SweepPoint("migrate", 0, "", {"repeat": SWEEP_REPEAT, "only": ("parity", "verify", "startup")}),
 )
 
 
@@ -170,6 +207,96 @@ def run_benchmarks(names: list[str], quick: bool) -> list[dict[str, Any]]:
     return rows
 
 
+def series_of(measure: str) -> str:
+    """``parity, in process [200 tables x 15 columns; ...]`` -> ``parity, in process``: the measure
+    without its size, which is what a sweep plots against size."""
+    return re.sub(r"\s*\[.*\]$", "", measure)
+
+
+def run_sweep(names: list[str], json_path: Path | None = None) -> list[dict[str, Any]]:
+    """The points of :data:`SWEEP` of the named benchmarks; each row also gets its ``size`` and its
+    ``series``. With ``json_path``, the rows so far are written after every point (a long sweep on
+    a shared machine keeps what it measured if it is stopped)."""
+    by_name = {bench.name: bench for bench in BENCHMARKS}
+    rows: list[dict[str, Any]] = []
+    for point in (point for point in SWEEP if point.bench in names):
+        bench = by_name[point.bench]
+        label = f"{point.bench} at {point.size} {point.unit}" if point.size else point.bench
+        started = time.perf_counter()
+        print(f"sweep: {label}...", file=sys.stderr, flush=True)
+        try:
+            found = Benchmark(bench.name, bench.module, bench.peer_name, point.arguments, {}).run(False)
+        except Exception as exc:
+            traceback.print_exc()
+            found = [{"bench": bench.name, "measure": f"{label}: failed", "error": str(exc).strip()[:200]}]
+        rows.extend({**row, "size": point.size, "series": series_of(row["measure"])} for row in found)
+        print(f"  {label} took {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+        if json_path:
+            json_path.write_text(json.dumps(rows, indent=2) + "\n")
+    return rows
+
+
+def _file_name(series: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", series.lower()).strip("_") + ".png"
+
+
+def plot_sweep(rows: list[dict[str, Any]], directory: Path) -> list[Path]:
+    """One small PNG per measure measured at two sizes or more: dbkit / peer against size (log
+    scale), with the target ratio drawn where the measure has one."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display on a server
+    import matplotlib.pyplot as plt
+
+    directory.mkdir(parents=True, exist_ok=True)
+    series: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        if row.get("ratio") is not None and row.get("size"):
+            series.setdefault(row["series"], []).append(row)
+    written = []
+    for name, points in series.items():
+        if len(points) < 2:
+            continue
+        points.sort(key=lambda row: row["size"])
+        figure, axes = plt.subplots(figsize=(5, 3), dpi=80)
+        sizes = [row["size"] for row in points]
+        axes.plot(sizes, [row["ratio"] for row in points], "o-", label="dbkit / peer")
+        target = points[0].get("target")
+        if target is not None:
+            axes.axhline(target, color="tab:red", linestyle="--", label=f"target <= {target:g}")
+        axes.set_xscale("log")
+        axes.set_xticks(sizes, [str(size) for size in sizes])
+        top = max([row["ratio"] for row in points] + ([target] if target is not None else []))
+        axes.set_ylim(0, top * 1.2)
+        axes.set_xlabel("models" if points[0]["bench"] == "generate" else "tables")
+        axes.set_ylabel("ratio (lower is better)")
+        axes.set_title(name, fontsize=9)
+        axes.legend(fontsize=7)
+        figure.tight_layout()
+        path = directory / _file_name(name)
+        figure.savefig(path)
+        plt.close(figure)
+        written.append(path)
+    return written
+
+
+def markdown_table(rows: list[dict[str, Any]]) -> str:
+    """The sweep as a Markdown table for bench/README."""
+
+    def cell(value: Any, digits: int = 3) -> str:
+        return f"{value:.{digits}f}" if isinstance(value, int | float) else ""
+
+    lines = ["| measure | dbkit | peer | ratio | target | |", "|---|---|---|---|---|---|"]
+    for row in rows:
+        ratio = row.get("ratio")
+        lines.append(
+            f"| {row['measure']} | {cell(row.get('dbkit'))} | {cell(row.get('peer'))} "
+            f"| {cell(ratio, 2 if (ratio or 0) >= 0.1 else 3)} "
+            f"| {row.get('error') or describe_target(row)} | {verdict(row)} |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes in every benchmark")
@@ -178,11 +305,19 @@ def main(argv: list[str] | None = None) -> int:
         "--only", default=",".join(names), help=f"comma-separated subset of {','.join(names)}"
     )
     parser.add_argument("--json", type=Path, help="also write the rows to this JSON file")
+    parser.add_argument(
+        "--sweep", action="store_true", help="generate and migrate at every size of SWEEP, with plots"
+    )
+    parser.add_argument(
+        "--plots", type=Path, default=BENCH_DIR / "sweep", help="where --sweep writes its PNGs (bench/sweep)"
+    )
     args = parser.parse_args(argv)
     selected = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(selected) - set(names))
     if unknown:
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(names)}")
+    if args.sweep:
+        return main_sweep(selected, args.json, args.plots)
     rows = run_benchmarks(selected, args.quick)
     print_table(rows)
     missed = [row for row in rows if verdict(row) in ("MISS", "ERROR")]
@@ -190,6 +325,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n")
     return 0
+
+
+def main_sweep(names: list[str], json_path: Path | None, plots: Path) -> int:
+    """The sweep: the plain table, the Markdown one for bench/README, the plots; always exits 0."""
+    rows = run_sweep(names, json_path)
+    print_table(rows)
+    print()
+    print(markdown_table(rows))
+    for path in plot_sweep(rows, plots):
+        print(f"wrote {path} ({path.stat().st_size // 1024} kB)")
+    return 0
+
+
+def replot(json_path: Path, plots: Path) -> None:
+    """Plots and Markdown of a sweep saved with ``--json`` (e.g. two halves run side by side)."""
+    rows = json.loads(json_path.read_text())
+    print(markdown_table(rows))
+    for path in plot_sweep(rows, plots):
+        print(f"wrote {path} ({path.stat().st_size // 1024} kB)")
 
 
 if __name__ == "__main__":
