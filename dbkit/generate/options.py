@@ -76,7 +76,16 @@ class DBColumn:
 
 
 #: The relationship options dbkit carries (others, such as a custom ``primaryjoin``, are declared by hand).
-RELATIONSHIP_OPTIONS = ("cascade", "passive_deletes", "lazy", "order_by", "uselist", "viewonly")
+RELATIONSHIP_OPTIONS = (
+    "cascade",
+    "passive_deletes",
+    "lazy",
+    "order_by",
+    "uselist",
+    "viewonly",
+    "single_parent",
+    "overlaps",
+)
 
 
 @dataclass(frozen=True)
@@ -116,6 +125,9 @@ class DBRelationship:
     order_by: tuple[str, ...] = ()
     uselist: bool | None = None
     viewonly: bool | None = None
+    single_parent: bool | None = None
+    #: Relationships this one knowingly writes the same columns as (``"owner, items"``).
+    overlaps: str | None = None
 
 
 def column_options(field: FieldInfo) -> DBColumn:

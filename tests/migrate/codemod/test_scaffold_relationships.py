@@ -206,3 +206,59 @@ def test_the_generated_shapes_equal_the_hand_written_ones(ledger: Path) -> None:
     assert shapes["parent"]["remote_side"] == ["id"] and shapes["children"]["cascade"] == sorted(
         sa.orm.util.CascadeOptions("all, delete-orphan")
     )
+
+
+CORPUS_SHAPES = {
+    "base.py": LEDGER["base.py"],
+    "DB_Shapes.py": """
+        import sqlalchemy as sa
+        from sqlalchemy.orm import relationship
+
+        from base import Base
+
+
+        class Notebook(Base):
+            __tablename__ = "notebooks"
+            id = sa.Column(sa.Integer, primary_key=True)
+
+
+        class Cell(Base):
+            __tablename__ = "cells"
+            id = sa.Column(sa.Integer, primary_key=True)
+            kind = sa.Column(sa.String(10), nullable=False)
+            notebook_id = sa.Column(sa.Integer, sa.ForeignKey("notebooks.id"))
+            notebook = relationship("Notebook")
+            __mapper_args__ = {"polymorphic_on": kind, "polymorphic_identity": "cell"}
+
+
+        class GradeCell(Cell):
+            __tablename__ = "grade_cells"
+            id = sa.Column(sa.Integer, sa.ForeignKey("cells.id"), primary_key=True)
+            __mapper_args__ = {"polymorphic_identity": "grade"}
+
+
+        class Server(Base):
+            __tablename__ = "servers"
+            id = sa.Column(sa.Integer, primary_key=True)
+
+
+        class Service(Base):
+            __tablename__ = "services"
+            id = sa.Column(sa.Integer, primary_key=True)
+            server_id = sa.Column(sa.Integer, sa.ForeignKey("servers.id"))
+            server = relationship("Server", cascade="all, delete-orphan", single_parent=True)
+    """,
+}
+
+
+def test_shapes_the_real_world_corpus_found_scaffold_and_configure(tmp_path: Path) -> None:
+    """A relationship inherited by a joined-table subclass, and single_parent with delete-orphan: the
+    generated models configure, parity has no load problem."""
+    root = write_codebase(tmp_path, CORPUS_SHAPES)
+    result = scaffold_codebase(root)
+    result.write(root)
+    source = result.modules["BLL_Shapes"]
+    assert "single_parent=True" in source or '"single_parent": True' in source
+    report = parity(load_codebase(root))
+    assert not [p for p in report.problems if ": warning: " not in p]
+    assert not report.has_schema_differences

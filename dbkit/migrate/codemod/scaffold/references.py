@@ -212,7 +212,11 @@ class ReferencePlanner:
         self_reference = target_table == model.table.name
         # declared without backref= but with a reverse: each side declares itself (back_populates)
         paired = (
-            rel is not None and rel.backref is None and reverse_of(rel) is not None and not self_reference
+            rel is not None
+            and rel.backref is None
+            and reverse_of(rel) is not None
+            and not self_reference
+            and self._declarable(reverse_of(rel))
         )
         default_backref = "children" if self_reference and relationship.name == "parent" else model.table.name
         if paired:
@@ -276,7 +280,10 @@ class ReferencePlanner:
             for info in model.relationships.values()
             if (model.table.name, info.name) not in self.plain_key_relationships
         }
+        mapper = sa.inspect(mapped)
         for rel in relationships_of(mapped):
+            if rel.parent is not mapper:
+                continue  # inherited: the model of the class that declares it has it
             if rel.key in covered_names or (model.table.name, rel.key) in self.backrefs:
                 continue
             if created_by_other_class(rel):
@@ -321,7 +328,7 @@ class ReferencePlanner:
                 return self._not_generated(model, f"{label}: its backref {reverse.key}: {exc}")
             if backref_options:
                 keywords.append(("backref_options", as_expr(backref_options)))
-        elif reverse is not None:
+        elif reverse is not None and (self_referential or self._declarable(reverse)):
             keywords.append(("back_populates", Constant(reverse.key)))
         if needs_foreign_keys(rel):
             keywords.append(("foreign_keys", as_expr(foreign_key_names(rel))))
@@ -329,6 +336,20 @@ class ReferencePlanner:
             keywords.append(("remote_side", as_expr(remote_side_names(rel))))
         keywords += [(key, as_expr(value)) for key, value in options.items()]
         return Call(Name("DBRelationship", DB_RELATIONSHIP), (self._target(model, rel),), tuple(keywords))
+
+    def _declarable(self, rel: Any) -> bool:
+        """Whether scaffold declares ``rel`` on a model too (so a ``back_populates`` naming it resolves)."""
+        if rel.mapper.local_table.name not in self.plans or rel.parent.local_table.name not in self.plans:
+            return False
+        if rel.parent.inherits is not None and rel.parent.inherits.local_table is rel.parent.local_table:
+            return False
+        if has_custom_join(rel) or (rel.secondary is not None and rel.secondary.name not in self.plans):
+            return False
+        try:
+            relationship_options(rel)
+        except NotCarriedError:
+            return False
+        return True
 
     def _target(self, model: ModelPlan, rel: Any) -> Expr:
         """The scaffolded model when defined before; else the class name the registry resolves."""

@@ -63,6 +63,11 @@ def relationship_options(rel: Any) -> dict[str, Any]:
         options["uselist"] = rel.uselist
     if rel.viewonly:
         options["viewonly"] = True
+    if rel.single_parent:
+        options["single_parent"] = True
+    overlaps = sorted(getattr(rel, "_overlaps", ()) or ())
+    if overlaps:
+        options["overlaps"] = ", ".join(overlaps)
     return options
 
 
