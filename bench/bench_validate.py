@@ -171,11 +171,22 @@ def in_process(side: str, codebase: Path, url: str) -> dict[str, Any]:
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
-def _side_main(side: str, codebase: str, url: str) -> None:
+def peak_rss_mib() -> float:
+    """This process's peak RSS: Linux's ``VmHWM`` (reset by ``exec``; ``ru_maxrss`` keeps the
+    forking parent's high-water mark, which made both arms report the runner's own), else ``ru_maxrss``."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     import resource
 
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _side_main(side: str, codebase: str, url: str) -> None:
     found = (side_dbkit if side == "dbkit" else side_peer)(Path(codebase), url)
-    found["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    found["peak_rss_mib"] = peak_rss_mib()
     print(json.dumps(found))
 
 
