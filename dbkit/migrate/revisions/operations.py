@@ -415,11 +415,14 @@ _PLACEHOLDERS: Mapping[str, str] = {
 
 
 def restore_placeholder(column: ColumnSnapshot) -> str | None:
-    """What a downgrade puts in a dropped NOT NULL column it re-adds (``None``: no safe placeholder)."""
+    """What a downgrade puts in a dropped NOT NULL column it re-adds, as an SQL literal (a quoted
+    string, which both backends cast to the column's type); ``None``: no safe placeholder."""
     spec = column.type
     if spec.kind == "enum":
-        return str(spec.values[0]) if spec.values else None
-    return _PLACEHOLDERS.get(spec.kind)
+        value = str(spec.values[0]) if spec.values else None
+    else:
+        value = _PLACEHOLDERS.get(spec.kind)
+    return None if value is None else "'" + value.replace("'", "''") + "'"
 
 
 def _indexes(table: sa.Table) -> list[sa.Index]:

@@ -61,7 +61,9 @@ def not_null_backfill_ops(
         column.name,
         existing_type=column.type,
         existing_nullable=False,
-        existing_server_default=sa.text(value),
+        # wrapped in a DefaultClause: Alembic renders a bare text() here as its raw SQL (7, not sa.text('7'))
+        # in the reversed operation the downgrade runs
+        existing_server_default=sa.schema.DefaultClause(sa.text(value)),
         modify_server_default=None,
     )
     return [

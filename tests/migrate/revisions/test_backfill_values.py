@@ -43,7 +43,8 @@ def test_existing_rows_get_the_backfill_value_itself(
         backfills={"teams.plan": backfill},
         transactional=transactional,
     )
-    runner.upgrade(versions, database_url, to=runner.history(versions)[0].revision)
+    baseline = runner.history(versions)[0].revision
+    runner.upgrade(versions, database_url, to=baseline)
     engine = sa.create_engine(database_url)
     try:
         with engine.begin() as conn:
@@ -56,3 +57,12 @@ def test_existing_rows_get_the_backfill_value_itself(
         engine.dispose()
     assert values == [expected, expected]
     assert runner.schema_differences(runner.history(versions)[-1].to_snapshot, live) == []
+    runner.downgrade(
+        versions, database_url, baseline
+    )  # restores the temporary default, then drops the column
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            assert runner.schema_differences(_teams(), runner.live_snapshot(conn)) == []
+    finally:
+        engine.dispose()
