@@ -295,3 +295,35 @@ def test_parity_shows_a_uuid_key_that_became_str(tmp_path: Path) -> None:
     assert not report.has_schema_differences, report.to_json()
     found = [d for _, d in report.differences("orm") if d.kind == "python_type"]
     assert [(d.object, d.hand_written, d.generated) for d in found] == [("keys.id", "uuid.UUID", "str")]
+
+
+SHADOWING_FIELDS = """
+import sqlalchemy as sa
+from sqlalchemy.orm import DeclarativeBase
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Dataset(Base):
+    __tablename__ = "datasets"
+    id = sa.Column(sa.Integer, primary_key=True)
+    uuid = sa.Column(sa.Uuid, nullable=True, unique=True)
+    datetime = sa.Column(sa.DateTime, nullable=True)
+    datetime_ = sa.Column(sa.Date, nullable=True)
+    total = sa.Column(sa.Numeric(10, 2), nullable=True)
+"""
+
+
+def test_a_field_named_like_the_module_of_its_type_does_not_shadow_it(tmp_path: Path) -> None:
+    """galaxy's ``uuid`` column: ``uuid: uuid.UUID | None = None`` in a class body makes the name
+    ``uuid`` the field's default for every annotation after it; the module is imported as ``uuid_``."""
+    directory = write_codebase(tmp_path / "datasets", {"DB_Datasets.py": SHADOWING_FIELDS})
+    _, modules = scaffold_written(directory)
+    source = modules["BLL_Datasets"]
+    assert "import uuid as uuid_\n" in source, source
+    assert field_line(source, "uuid").startswith("uuid: Annotated[uuid_.UUID | None"), source
+    # datetime is imported as dt already, and a module no field is named after keeps its name
+    assert "import datetime as dt\n" in source and "import decimal\n" in source, source
+    assert field_line(source, "datetime_").startswith("datetime_: dt.date | None"), source

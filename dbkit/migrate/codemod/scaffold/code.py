@@ -8,8 +8,10 @@ never has to parse back what another one wrote: ``render()`` turns an expression
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 # -- imports ----------------------------------------------------------------------------------------
@@ -100,6 +102,24 @@ class Expr:
         return ()
 
 
+#: Module imports bound under another name in the module being rendered (``uuid`` → ``uuid_``).
+_module_aliases: ContextVar[Mapping[str, str] | None] = ContextVar("module_aliases", default=None)
+
+
+@contextmanager
+def module_aliases(aliases: Mapping[str, str]) -> Iterator[None]:
+    """Within the block, ``import module`` is written ``import module as alias`` and used as ``alias``.
+
+    A field named like a module it is annotated with (galaxy's ``uuid: uuid.UUID | None``) would
+    shadow that module in the class body, and the annotation would no longer evaluate.
+    """
+    token = _module_aliases.set(aliases)
+    try:
+        yield
+    finally:
+        _module_aliases.reset(token)
+
+
 @dataclass(frozen=True)
 class Name(Expr):
     """A name: a builtin (``int``), a class of the generated module, or what ``origin`` imports."""
@@ -107,12 +127,18 @@ class Name(Expr):
     text: str
     origin: Import | None = None
 
+    def _alias(self) -> str | None:
+        if self.origin is None or self.origin.name is not None or self.text != self.origin.bound:
+            return None
+        return (_module_aliases.get() or {}).get(self.text)
+
     def render(self) -> str:
-        return self.text
+        return self._alias() or self.text
 
     def origins(self) -> Iterator[Import]:
         if self.origin is not None:
-            yield self.origin
+            alias = self._alias()
+            yield replace(self.origin, alias=alias) if alias else self.origin
 
 
 @dataclass(frozen=True)

@@ -328,7 +328,7 @@ class ReferencePlanner:
                 return self._not_generated(model, f"{label}: its backref {reverse.key}: {exc}")
             if backref_options:
                 keywords.append(("backref_options", as_expr(backref_options)))
-        elif reverse is not None and (self_referential or self._declarable(reverse)):
+        elif reverse is not None and self._declarable(reverse):  # a partner not scaffolded cannot be named
             keywords.append(("back_populates", Constant(reverse.key)))
         if needs_foreign_keys(rel):
             keywords.append(("foreign_keys", as_expr(foreign_key_names(rel))))

@@ -22,6 +22,7 @@ from dbkit.migrate.codemod.scaffold.code import (
     Name,
     Subscript,
     as_expr,
+    module_aliases,
 )
 from dbkit.migrate.codemod.scaffold.plan import FieldPlan, ModelPlan, ModulePlan
 
@@ -41,13 +42,36 @@ def render_module(module: ModulePlan, formatter: Callable[[str], str] | None) ->
 
     The import block is written last, from the names of what was rendered.
     """
-    used = Imports()
-    models = [render_model(plan, used) for plan in module.models]
-    enums = [render_enum(enum_class, name, members, used) for enum_class, name, members in module.enums]
+    used, models, enums = _render_body(module)
+    aliases = _aliases_for_shadowed_modules(module, used)
+    if aliases:
+        with module_aliases(aliases):
+            used, models, enums = _render_body(module)
     imports = used.render(local_modules=module.local_modules)
     body = "\n\n\n".join([*enums, *models])
     source = f'"""{module.docstring}"""\n\n{imports}\n\n\n{body}\n'
     return formatter(source) if formatter else source
+
+
+def _render_body(module: ModulePlan) -> tuple[Imports, list[str], list[str]]:
+    used = Imports()
+    models = [render_model(plan, used) for plan in module.models]
+    enums = [render_enum(enum_class, name, members, used) for enum_class, name, members in module.enums]
+    return used, models, enums
+
+
+def _aliases_for_shadowed_modules(module: ModulePlan, used: Imports) -> dict[str, str]:
+    """An alias for each imported module that a field of the module is named after."""
+    fields = {item.name for plan in module.models for item in plan.fields}
+    aliases: dict[str, str] = {}
+    for imported, alias in used.modules.items():
+        bound = alias or imported
+        if bound in fields:
+            renamed = f"{bound}_"
+            while renamed in fields:
+                renamed += "_"
+            aliases[bound] = renamed
+    return aliases
 
 
 def render_enum(
@@ -83,7 +107,8 @@ def render_model(plan: ModelPlan, imports: Imports) -> str:
         body.append(f"table_args: {_text(imports, _class_var('tuple'))} = (\n{items}    )")
     if plan.declared_relationships:
         entries = "".join(
-            f"        {name!r}: {_text(imports, spec)},\n" for name, spec in plan.declared_relationships.items()
+            f"        {name!r}: {_text(imports, spec)},\n"
+            for name, spec in plan.declared_relationships.items()
         )
         body.append(f"db_relationships: {_text(imports, _class_var('dict'))} = {{\n{entries}    }}")
     field_lines = []
