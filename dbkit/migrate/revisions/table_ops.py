@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -31,6 +32,26 @@ _TABLE_LEVEL_OPS = (
 
 
 # -- building operations ---------------------------------------------------------------------------
+_STRING_LITERAL = re.compile(r"'((?:[^']|'')*)'")
+
+
+def temporary_server_default(value: str) -> str | sa.schema.DefaultClause:
+    """The server default that fills existing rows with ``value`` (SQL).
+
+    A quoted string literal becomes the plain string it denotes: SQLAlchemy quotes it again, and
+    SQLite adds such a column in place, where Alembic's batch mode copies the whole table for an
+    expression default. Anything else stays SQL, wrapped in a ``DefaultClause`` (Alembic renders a
+    bare ``text()`` in a reversed operation as its raw SQL: ``server_default=7``). A plain string is
+    never re-quoted by hand: Alembic strips only its outer quotes, and ``'it''s'`` would fill ``it''s``.
+    """
+    literal = _STRING_LITERAL.fullmatch(value.strip())
+    if literal is not None:
+        text = literal.group(1).replace("''", "'")
+        if not text.startswith("'") and not text.endswith("'"):  # Alembic's renderer strips those
+            return text
+    return sa.schema.DefaultClause(sa.text(value))
+
+
 def not_null_backfill_ops(
     table_name: str, column: sa.Column[Any], value: str, *, reason: str | None = None
 ) -> list[ops.MigrateOperation]:
@@ -48,9 +69,7 @@ def not_null_backfill_ops(
         column.name,
         column.type,
         nullable=False,
-        # SQL, as given: a plain string would be re-quoted (Alembic strips only the outer quotes of
-        # "'it''s'", and rows would get "it''s")
-        server_default=sa.text(value),
+        server_default=temporary_server_default(value),
         comment=column.comment,
     )
     temporary_default = f"temporary default {value!r} filled existing rows" + (
@@ -61,9 +80,7 @@ def not_null_backfill_ops(
         column.name,
         existing_type=column.type,
         existing_nullable=False,
-        # wrapped in a DefaultClause: Alembic renders a bare text() here as its raw SQL (7, not sa.text('7'))
-        # in the reversed operation the downgrade runs
-        existing_server_default=sa.schema.DefaultClause(sa.text(value)),
+        existing_server_default=temporary_server_default(value),
         modify_server_default=None,
     )
     return [

@@ -23,8 +23,13 @@ def _teams(*extra: sa.Column) -> Snapshot:
 @pytest.mark.parametrize("transactional", [False, True], ids=["online", "transactional"])
 @pytest.mark.parametrize(
     ("column_type", "backfill", "expected"),
-    [(sa.String(20), "'free'", "free"), (sa.Integer(), "7", 7), (sa.String(20), "'it''s'", "it's")],
-    ids=["string", "integer", "quote"],
+    [
+        (sa.String(20), "'free'", "free"),
+        (sa.Integer(), "7", 7),
+        (sa.String(20), "'it''s'", "it's"),
+        (sa.String(20), "'''quoted'''", "'quoted'"),  # stays SQL: Alembic would strip the inner quotes
+    ],
+    ids=["string", "integer", "quote", "outer-quotes"],
 )
 def test_existing_rows_get_the_backfill_value_itself(
     tmp_path: Path,
@@ -66,3 +71,18 @@ def test_existing_rows_get_the_backfill_value_itself(
             assert runner.schema_differences(_teams(), runner.live_snapshot(conn)) == []
     finally:
         engine.dispose()
+
+
+def test_a_string_backfill_adds_the_column_in_place_on_sqlite(tmp_path: Path) -> None:
+    """A quoted literal is written as the string it denotes, so SQLite's batch mode adds the column
+    with ALTER TABLE instead of copying the table (it copies for an expression default)."""
+    versions = tmp_path / "versions"
+    api.revision(_teams(), versions, message="baseline")
+    api.revision(
+        _teams(sa.Column("plan", sa.String(20), nullable=False)),
+        versions,
+        message="plan",
+        backfills={"teams.plan": "'it''s'"},
+    )
+    text = next(path for path in versions.glob("*.py") if "plan" in path.name).read_text()
+    assert "sa.Column('plan', sa.String(length=20), server_default=\"it's\", nullable=False)" in text, text
