@@ -6,9 +6,11 @@ The server is ``$DBKIT_TEST_POSTGRES_URL`` when set, else one the suite starts f
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tempfile
 import uuid
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -84,3 +86,24 @@ def manager(database_url: str) -> Iterator[DatabaseManager]:
         yield db_manager
     finally:
         db_manager.dispose()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_warning_recorded(warning_message: warnings.WarningMessage) -> None:
+    """A warning whose class lives in a package only a test put on ``sys.path`` (the real-world
+    corpus's pinned dependencies, forgotten again after each load) is passed on as a ``UserWarning``
+    naming that class: pytest-xdist's controller imports a warning's module to rebuild it, and one
+    it cannot import takes the worker down (``No module named 'pyparsing'`` in CI)."""
+    message = warning_message.message
+    category = type(message) if isinstance(message, Warning) else warning_message.category
+    if category is None or _importable(category.__module__):
+        return
+    warning_message.message = UserWarning(f"{category.__module__}.{category.__qualname__}: {message}")
+    warning_message.category = UserWarning
+
+
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        return False
