@@ -285,9 +285,9 @@ def diff_table(diff: HintedDiff, verdict: Verdict | None = None, *, uuid: str = 
 SUGGESTION_COLUMNS = ["kind", "table", "old", "new", "score", "what to do"]
 
 
-def suggestions_table(diff: HintedDiff) -> ReportTable:
-    """Rename suggestions: drop+add pairs that look like renames (never applied unless hinted)."""
-    rows = [
+def suggestion_rows(diff: HintedDiff) -> list[dict[str, str]]:
+    """One row of :data:`SUGGESTION_COLUMNS` per rename suggestion (the notebook table and the Markdown report)."""
+    return [
         {
             "kind": s.kind,
             "table": s.table,
@@ -298,7 +298,13 @@ def suggestions_table(diff: HintedDiff) -> ReportTable:
         }
         for s in diff.suggestions
     ]
-    return _table(_frame(rows, SUGGESTION_COLUMNS), "dbkit-suggestions", {}, "Rename suggestions")
+
+
+def suggestions_table(diff: HintedDiff) -> ReportTable:
+    """Rename suggestions: drop+add pairs that look like renames (never applied unless hinted)."""
+    return _table(
+        _frame(suggestion_rows(diff), SUGGESTION_COLUMNS), "dbkit-suggestions", {}, "Rename suggestions"
+    )
 
 
 def verdict_text(verdict: Verdict) -> str:

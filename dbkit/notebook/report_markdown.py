@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from dbkit.notebook.diagram import change_marks, mermaid_er
-from dbkit.notebook.frames import diff_frame
+from dbkit.notebook.frames import SUGGESTION_COLUMNS, diff_frame, suggestion_rows
 from dbkit.notebook.review import (
     DIALECT_NAMES,
     LARGE_TABLE_COLUMNS,
@@ -150,20 +150,7 @@ def _changes(review: Review, detail: _Detail) -> list[str]:
     if diff.suggestions:
         parts += [
             "### Rename suggestions",
-            markdown_table(
-                ["kind", "table", "old", "new", "score", "what to do"],
-                [
-                    {
-                        "kind": s.kind,
-                        "table": s.table,
-                        "old": s.old,
-                        "new": s.new,
-                        "score": f"{s.score:.2f}",
-                        "what to do": s.hint,
-                    }
-                    for s in diff.suggestions
-                ],
-            ),
+            markdown_table(SUGGESTION_COLUMNS, suggestion_rows(diff)),
         ]
     parts += _sql(review, detail)
     if review.verify is not None or review.verify_skipped:
