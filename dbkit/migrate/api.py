@@ -7,7 +7,7 @@ codebase directory, a snapshot ``.json`` file, or a database URL.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -17,6 +17,7 @@ from dbkit.errors import DbkitError
 if TYPE_CHECKING:
     from alembic.operations import ops
 
+    from dbkit.migrate.codemod.parity_fix import Decision, ParityFixPlan
     from dbkit.migrate.diff.hints import HintedDiff, MigrationHints
     from dbkit.migrate.diff.lint import Verdict
     from dbkit.migrate.revisions.verify import VerifyReport
@@ -171,6 +172,20 @@ def parity(path: str | Path) -> ParityReport:
     from dbkit.migrate.source.parity import parity as build
 
     return build(load(path, strict=True))
+
+
+def plan_parity_fixes(
+    codebase: str | Path | Codebase,
+    decisions: Mapping[str, Decision] | Decision,
+    *,
+    tables: Sequence[str] | None = None,
+) -> ParityFixPlan:
+    """Phase 1 decisions per schema difference: the ``BLL_*.py`` rewrites of the ``"hand-written"``
+    ones (a diff, checked), the revision items with lint verdicts of the ``"generated"`` ones."""
+    from dbkit.migrate.codemod.parity_fix import plan_parity_fixes as build
+
+    loaded = codebase if not isinstance(codebase, str | Path) else load(codebase, strict=True)
+    return build(loaded, decisions, tables=tables)
 
 
 def diff(
