@@ -128,12 +128,49 @@ def cmd_inventory(args: argparse.Namespace) -> int:
 def cmd_parity(args: argparse.Namespace) -> int:
     from dbkit.migrate import api
 
+    if args.fix:
+        return _parity_fix(args)
+    if args.table or args.write:
+        raise CommandLineError("--table and --write need --fix hand-written|generated")
     report = api.parity(Path(args.path))
     if args.json:
         _print_json(report.to_json())
     else:
         sys.stdout.write(format_parity(report))
     return EXIT_DIFFERENT if report.has_schema_differences else EXIT_OK
+
+
+def _parity_fix(args: argparse.Namespace) -> int:
+    """``parity --fix``: the plan's diff (and revision items), ``--write`` applies it; exit 1 while
+    schema differences remain in the source, as ``parity`` itself."""
+    from dbkit.migrate import api
+
+    plan = api.plan_parity_fixes(Path(args.path), args.fix, tables=args.table or None)
+    written = plan.write() if args.write else []
+    remaining = api.parity(Path(args.path)).has_schema_differences
+    if args.json:
+        _print_json({**plan.to_json(), "written": [str(path) for path in written]})
+    else:
+        sys.stdout.write(format_parity_fix(plan, written))
+    return EXIT_DIFFERENT if remaining else EXIT_OK
+
+
+def format_parity_fix(plan: Any, written: Sequence[Path]) -> str:
+    lines = [plan.diff().rstrip("\n")] if plan.edits else []
+    if plan.to_revision:
+        lines.append("left to the Phase 2 revision (the model is right):")
+        lines.extend(f"  {item.key}: {item.verdict}" for item in plan.to_revision)
+    if plan.unfixable:
+        lines.append("not rewritten (edit the model by hand):")
+        lines.extend(f"  {key}: {reason}" for key, reason in plan.unfixable)
+    if not plan.decisions:
+        lines.append("no schema-level difference")
+    elif plan.edits and not written:
+        lines.append(f"dry run: pass --write to apply the diff to {', '.join(p.name for p in plan.files)}")
+    elif plan.decisions and not plan.edits:
+        lines.append("no source change: nothing to write")
+    lines.extend(f"wrote {path}" for path in written)
+    return "\n".join(lines) + "\n"
 
 
 def cmd_validate_data(args: argparse.Namespace) -> int:
@@ -381,6 +418,19 @@ def build_parser() -> argparse.ArgumentParser:
     parity = add("parity", cmd_parity, "Compare hand-written models with their generated counterparts.")
     parity.add_argument("path")
     parity.add_argument("--json", action="store_true")
+    parity.add_argument(
+        "--fix",
+        choices=["hand-written", "generated"],
+        help="decide every schema difference: hand-written (the database is right: print the BLL_*.py "
+        "rewrite as a diff) or generated (the model is right: print the revision changes with their lint "
+        "verdicts). Exit status 1 while schema differences remain in the source.",
+    )
+    parity.add_argument(
+        "--table", action="append", default=[], help="with --fix: only this table's differences (repeatable)"
+    )
+    parity.add_argument(
+        "--write", action="store_true", help="with --fix: apply the diff to the BLL_*.py files"
+    )
 
     validate_data = add(
         "validate-data",

@@ -153,6 +153,19 @@ class ParityFixPlan:
     def diff(self) -> str:
         return "".join(edit.diff for edit in self.edits)
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "decisions": dict(self.decisions),
+            "fixed": list(self.fixed),
+            "files": [edit.path.relative_to(self.root).as_posix() for edit in self.edits],
+            "diff": self.diff(),
+            "to_revision": [
+                {"key": item.key, "table": item.table, **item.difference.to_json(), "verdict": item.verdict}
+                for item in self.to_revision
+            ],
+            "unfixable": [{"key": key, "reason": reason} for key, reason in self.unfixable],
+        }
+
     def write(self) -> list[Path]:
         """Write every edited file (each atomically), or none: refused when a file changed on disk
         since the plan was made; a failure part way puts back the files already written."""
