@@ -156,21 +156,13 @@ def _parity_fix(args: argparse.Namespace) -> int:
 
 
 def format_parity_fix(plan: Any, written: Sequence[Path]) -> str:
-    lines = [plan.diff().rstrip("\n")] if plan.edits else []
-    if plan.to_revision:
-        lines.append("left to the Phase 2 revision (the model is right):")
-        lines.extend(f"  {item.key}: {item.verdict}" for item in plan.to_revision)
-    if plan.unfixable:
-        lines.append("not rewritten (edit the model by hand):")
-        lines.extend(f"  {key}: {reason}" for key, reason in plan.unfixable)
-    if not plan.decisions:
-        lines.append("no schema-level difference")
-    elif plan.edits and not written:
+    lines = []
+    if plan.edits and not written:
         lines.append(f"dry run: pass --write to apply the diff to {', '.join(p.name for p in plan.files)}")
     elif plan.decisions and not plan.edits:
         lines.append("no source change: nothing to write")
     lines.extend(f"wrote {path}" for path in written)
-    return "\n".join(lines) + "\n"
+    return plan.text() + "".join(f"{line}\n" for line in lines)
 
 
 def cmd_validate_data(args: argparse.Namespace) -> int:

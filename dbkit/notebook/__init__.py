@@ -27,6 +27,8 @@ _EXPORTS = {
     "phase_chart": "charts",
     "diff_chart": "charts",
     "ReviewPanel": "widgets",
+    "ParityDecisions": "widgets",
+    "parity_decisions": "widgets",
     "write_report": "report",
     "report_html": "report",
     "Workspace": "workspaces",

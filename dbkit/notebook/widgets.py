@@ -1,4 +1,5 @@
-"""An ipywidgets review panel for the next revision: look, decide, then write.
+"""ipywidgets panels that let a reviewer look, decide, then write: the Phase 1 parity decisions
+(:class:`ParityDecisions`) and the review of the next revision (:class:`ReviewPanel`).
 
 The panel shows the changes from the versions directory's head (or ``from_source``) to the new
 schema, filtered by table and risk; a reviewer accepts or rejects each rename suggestion, waives
@@ -20,9 +21,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from dbkit.migrate.api import RevisionPlan
+    from dbkit.migrate.codemod.parity_fix import Decision, ParityFixPlan
     from dbkit.migrate.diff.hints import RenameSuggestion
     from dbkit.migrate.revisions.writer import WrittenRevision
     from dbkit.migrate.schema.snapshot import Snapshot
+    from dbkit.migrate.source.parity import Difference, ParityReport
 
 ALL_TABLES = "(all tables)"
 ACCEPT, REJECT = "accept", "reject"
@@ -229,3 +232,222 @@ def _escape(text: str) -> str:
     from html import escape
 
     return escape(text)
+
+
+# -- Phase 1: a decision per parity difference -----------------------------------------------------
+#: What each decision means to the reviewer, as the toggle labels it.
+DECISION_LABELS = {"hand-written": "database is right", "generated": "model is right"}
+#: Without a decision the model stays as it is (nothing is written until someone decides otherwise).
+DEFAULT_DECISION = "generated"
+
+
+class ParityDecisions:
+    """One row per schema difference of ``report`` with a "database is right / model is right" toggle,
+    a preview of what the decisions do (the ``BLL_*.py`` diff, the revision items with their lint
+    verdicts, what cannot be rewritten), and a button naming the files it writes.
+
+    Every difference starts as "model is right" unless ``decisions`` says otherwise: nothing in the
+    source changes until the reviewer decides so and presses the button. Unattended runs (nbval,
+    papermill) pass ``decisions`` from a notebook parameter and call :meth:`apply`.
+    """
+
+    def __init__(
+        self,
+        codebase: str | Path,
+        report: ParityReport,
+        decisions: Mapping[str, Decision] | Decision | None = None,
+    ) -> None:
+        import ipywidgets as widgets
+
+        from dbkit.migrate import api
+        from dbkit.migrate.codemod.parity_fix import schema_difference_keys
+
+        self.path = Path(codebase)
+        self.report = report
+        self.differences = schema_difference_keys(report)
+        initial = _initial_decisions(decisions, self.differences)
+        #: Loaded once: every re-plan after a toggle reuses it.
+        self._codebase = api.load(self.path, strict=True)
+        self._plans: dict[tuple[tuple[str, str], ...], ParityFixPlan] = {}
+        self.written: list[Path] = []
+        self.toggles = {
+            key: widgets.ToggleButtons(
+                options=[(label, value) for value, label in DECISION_LABELS.items()],
+                value=initial[key],
+                style={"button_width": "9.5em"},
+            )
+            for key in self.differences
+        }
+        self.preview = widgets.HTML()
+        self.status = widgets.HTML()
+        self.button = widgets.Button(button_style="primary", layout={"width": "auto"})
+        self.button.on_click(self.apply)
+        for toggle in self.toggles.values():
+            toggle.observe(self._changed, names="value")
+        rows = [
+            widgets.HBox(
+                [
+                    widgets.HTML(f"<b>{_escape(table)}</b>", layout={"width": "9em"}),
+                    widgets.HTML(_escape(_field(table, difference)), layout={"width": "14em"}),
+                    widgets.HTML(_escape(_what(difference)), layout={"width": "26em"}),
+                    self.toggles[key],
+                ]
+            )
+            for key, (table, difference) in self.differences.items()
+        ]
+        if not rows:
+            rows = [widgets.HTML("<i>No schema-level difference: nothing to decide.</i>")]
+        self.widget = widgets.VBox([*rows, self.preview, self.status, self.button])
+        self.refresh()
+
+    @property
+    def decisions(self) -> dict[str, Decision]:
+        return {key: toggle.value for key, toggle in self.toggles.items()}
+
+    def plan(self) -> ParityFixPlan:
+        """The plan of the current decisions (computed once per set of decisions)."""
+        from dbkit.migrate.codemod.parity_fix import plan_parity_fixes
+
+        decisions = self.decisions
+        key = tuple(sorted(decisions.items()))
+        if key not in self._plans:
+            self._plans[key] = plan_parity_fixes(self._codebase, decisions)
+        return self._plans[key]
+
+    def _changed(self, _change: Any = None) -> None:
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Re-plan with the current decisions; redraw the preview and the button."""
+        if self.written:
+            return
+        plan = self.plan()
+        self.preview.value = "<pre>" + _escape(plan.text() or "Nothing to change.") + "</pre>"
+        self.button.description = button_text(plan)
+        self.button.disabled = not plan.edits
+
+    def apply(self, _button: Any = None) -> list[Path]:
+        """Write the rewrite of the "database is right" decisions (what the button does); the written paths."""
+        from dbkit.errors import DbkitError
+
+        if self.written:
+            return []
+        plan = self.plan()
+        try:
+            written = plan.write()
+        except DbkitError as exc:
+            self.status.value = "<pre>" + _escape(f"Not written: {exc}") + "</pre>"
+            return []
+        self.written = written
+        self.button.disabled = True
+        for toggle in self.toggles.values():
+            toggle.disabled = True
+        self.status.value = "<pre>" + _escape(self.status_text()) + "</pre>"
+        return written
+
+    def status_text(self) -> str:
+        if not self.written:
+            return ""
+        names = ", ".join(path.name for path in self.written)
+        return f"Wrote {len(self.written)} file{'s' if len(self.written) != 1 else ''}: {names}"
+
+    # -- display -------------------------------------------------------------------------------
+    def rows(self) -> list[tuple[str, str, str, str]]:
+        """One row per difference: table, field, what differs, the decision."""
+        return [
+            (table, _field(table, difference), _what(difference), DECISION_LABELS[self.toggles[key].value])
+            for key, (table, difference) in self.differences.items()
+        ]
+
+    def __repr__(self) -> str:
+        plan = self.plan()
+        rows = [" | ".join(row) for row in self.rows()] or ["No schema-level difference: nothing to decide."]
+        lines = ["Parity decisions (run the notebook to use the controls)", *rows, plan.text().rstrip("\n")]
+        lines.append(self.status_text() or button_text(plan))
+        return "\n".join(line for line in lines if line)
+
+    def _repr_html_(self) -> str:
+        """A static rendering (an untrusted notebook, or a widget that is not running)."""
+        plan = self.plan()
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{_escape(cell)}</td>" for cell in row) + "</tr>" for row in self.rows()
+        )
+        head = "".join(f"<th>{name}</th>" for name in ("table", "field", "what differs", "decision"))
+        status = self.status_text() or button_text(plan)
+        return (
+            f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>"
+            f"<pre>{_escape(plan.text())}</pre><p>{_escape(status)}</p>"
+        )
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle["text/plain"] = repr(self)
+        bundle["text/html"] = self._repr_html_()
+        return bundle
+
+
+def parity_decisions(
+    codebase: str | Path,
+    report: ParityReport,
+    decisions: Mapping[str, Decision] | Decision | None = None,
+) -> ParityDecisions:
+    """The Phase 1 decision widget for ``codebase``'s parity ``report`` (see :class:`ParityDecisions`)."""
+    return ParityDecisions(codebase, report, decisions)
+
+
+def button_text(plan: ParityFixPlan) -> str:
+    """``Write 2 files: BLL_Auth.py, BLL_Teams.py``: the button names what it writes."""
+    if not plan.edits:
+        return "Nothing to write"
+    count = len(plan.edits)
+    return f"Write {count} file{'s' if count != 1 else ''}: {', '.join(path.name for path in plan.files)}"
+
+
+def _initial_decisions(
+    decisions: Mapping[str, Decision] | Decision | None, differences: Mapping[str, Any]
+) -> dict[str, Decision]:
+    """Each key's starting decision; unknown keys or decisions are refused as the engine refuses them."""
+    from dbkit.migrate.codemod.parity_fix import DECISIONS, ParityFixError
+
+    given: Mapping[str, Any] = (
+        dict.fromkeys(differences, decisions) if isinstance(decisions, str) else dict(decisions or {})
+    )
+    unknown = [key for key in given if key not in differences]
+    if unknown:
+        raise ParityFixError(
+            f"no schema difference {', '.join(map(repr, unknown))}; the differences are: "
+            f"{', '.join(differences) or 'none'}."
+        )
+    for key, value in given.items():
+        if value not in DECISIONS:
+            raise ParityFixError(
+                f"{key}: {value!r} is not a decision; use 'hand-written' (the database is right) or "
+                "'generated' (the model is right)."
+            )
+    return {key: given.get(key, DEFAULT_DECISION) for key in differences}
+
+
+def _field(table: str, difference: Difference) -> str:
+    """The column or constraint a difference is about, without its table: ``description``, ``(slug)``."""
+    where = difference.object.removeprefix(table)
+    return where.removeprefix(".") or "(table)"
+
+
+def _what(difference: Difference) -> str:
+    """``nullable: database True, model False``."""
+    kind = difference.kind.removeprefix("column_")
+    return f"{kind}: database {_short(difference.hand_written)}, model {_short(difference.generated)}"
+
+
+def _short(value: Any) -> str:
+    from dbkit.text import shorten
+
+    if value is None:
+        return "none"
+    if isinstance(value, dict) and "kind" in value:  # a type: string(50)
+        details = [str(v) for k, v in value.items() if k != "kind" and v not in (None, False, (), [])]
+        value = f"{value['kind']}({', '.join(details)})" if details else value["kind"]
+    elif isinstance(value, dict):  # a constraint or index: uq_teams_slug (slug)
+        columns = ", ".join(value.get("columns") or ())
+        value = f"{value.get('name') or ''} ({columns})".strip() if columns else value.get("name") or value
+    return shorten(str(value), 60)

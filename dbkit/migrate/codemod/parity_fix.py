@@ -153,6 +153,20 @@ class ParityFixPlan:
     def diff(self) -> str:
         return "".join(edit.diff for edit in self.edits)
 
+    def text(self) -> str:
+        """What the plan does, as the command line and the notebook widget print it: the source diff,
+        the revision items with their lint verdicts, the differences not rewritten and why."""
+        lines = [self.diff().rstrip("\n")] if self.edits else []
+        if self.to_revision:
+            lines.append("left to the Phase 2 revision (the model is right):")
+            lines.extend(f"  {item.key}: {item.verdict}" for item in self.to_revision)
+        if self.unfixable:
+            lines.append("not rewritten (edit the model by hand):")
+            lines.extend(f"  {key}: {reason}" for key, reason in self.unfixable)
+        if not self.decisions:
+            lines.append("no schema-level difference")
+        return "".join(f"{line}\n" for line in lines)
+
     def to_json(self) -> dict[str, Any]:
         return {
             "decisions": dict(self.decisions),
