@@ -200,6 +200,11 @@ def format_data_validation(report: Any) -> str:
             lines.append(f"{table.table}: {table.error}")
             continue
         lines.append(f"{table.table} ({table.model}): {table.rows} rows, {table.failing} failing")
+        if table.proven_by_ddl:
+            lines.append(f"  not read (their DDL guarantees them): {', '.join(table.proven_by_ddl)}")
+        if table.checked_by_database:
+            checked = ", ".join(table.checked_by_database)
+            lines.append(f"  checked in SQL, read where it fails ({table.rechecked} row(s)): {checked}")
         for (field, kind), count in sorted(table.counts.items()):
             lines.append(f"  {field}: {count} row(s) {kind}")
         for failure in table.failures[:FAILURES_SHOWN]:

@@ -6,9 +6,12 @@ field validator): such rows load today and fail at the first read or update of t
 model. :func:`validate_rows` finds them before the switch, without writing anything.
 
 Rows stream in primary-key order, in batches from a server-side cursor (memory stays bounded).
-Each value goes through the generated column type's result processing, as the ORM would read it
-(an enum label the type does not know stays a string, so Pydantic says what is wrong with it),
-and each batch is validated in one call of a ``TypeAdapter(list[Model])``.
+Only what the database does not already guarantee is read (:mod:`row_guarantees`): a field its DDL
+proves is never fetched, a field a per-row SQL condition checks is fetched again, by key, only for
+the rows where the condition fails; the report lists both. Each value goes through the generated
+column type's result processing, as the ORM would read it (an enum label the type does not know
+stays a string, so Pydantic says what is wrong with it), and each batch is validated in one call
+of a validator built from the model's own schema, on the fields read, without building instances.
 """
 
 from __future__ import annotations
@@ -23,11 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import SchemaValidator, core_schema
 
 from dbkit.errors import DbkitError
 from dbkit.generate.types import unwrap_annotated, unwrap_optional
 from dbkit.migrate.source.codebase import Codebase, GeneratedModel
+from dbkit.migrate.source.row_guarantees import FieldPlan, plan_fields, shown_check, stored_columns
 
 #: Rows fetched and validated per batch (bounded memory; one validator call per batch).
 BATCH_SIZE = 5_000
@@ -77,6 +82,12 @@ class TableValidation:
     counts: Counter[tuple[str, str]] = field(default_factory=Counter)
     #: Set when the table could not be read (it is missing from the database...).
     error: str | None = None
+    #: Fields the column's DDL guarantees on this database, never read: field → why.
+    proven_by_ddl: dict[str, str] = field(default_factory=dict)
+    #: Fields a per-row SQL condition checks, read only where it fails: field → the condition.
+    checked_by_database: dict[str, str] = field(default_factory=dict)
+    #: Rows whose SQL condition failed, read again and validated on every unproven field.
+    rechecked: int = 0
 
     @property
     def ok(self) -> bool:
@@ -106,6 +117,11 @@ class TableValidation:
         }
         if self.error is not None:
             found["error"] = self.error
+        found["proven_by_ddl"] = [{"field": name, "reason": why} for name, why in self.proven_by_ddl.items()]
+        found["checked_by_database"] = [
+            {"field": name, "check": check} for name, check in self.checked_by_database.items()
+        ]
+        found["rechecked"] = self.rechecked
         return found
 
 
@@ -212,98 +228,155 @@ def _read_only_connection(engine: sa.Engine) -> Iterator[sa.Connection]:
 
 
 class TableChecker:
-    """Streams one table's rows through its model's validator, filling in a :class:`TableValidation`."""
+    """Streams one table's rows through its model's validator, filling in a :class:`TableValidation`.
+
+    Fields the database guarantees (:mod:`row_guarantees`) are not read; fields a per-row SQL
+    condition checks are read again, by key, only for the rows where it fails, and those rows are
+    validated on every field the database does not prove.
+    """
 
     def __init__(self, model: GeneratedModel, batch_size: int, first_failures: int) -> None:
         self.model = model
         self.batch_size = batch_size
         self.first_failures = first_failures
         self.result = TableValidation(model.table_name, model.class_name)
-        self.adapter: TypeAdapter[list[Any]] = TypeAdapter(list[model.model])  # type: ignore[name-defined]
         mapper = sa.inspect(model.generated)
         stored = {prop.key: prop.columns[0] for prop in mapper.column_attrs}
         #: Model fields and the columns holding them (a field with no column is left to its default).
         self.fields = [(name, stored[name]) for name in model.model.model_fields if name in stored]
-        self.field_types = [
-            unwrap_optional(unwrap_annotated(model.model.model_fields[name].annotation)[0])[0]
-            for name, _ in self.fields
-        ]
         self.key_columns = list(model.table.primary_key.columns)  # type: ignore[union-attr]
         self.key_readers: list[Callable[[Any], Any] | None] = []
 
+    def plan(self, connection: sa.Connection) -> list[FieldPlan]:
+        """How each field is checked on this database, recorded in the result (honest accounting)."""
+        table = self.model.table
+        assert table is not None
+        if rows_validator(self.model.model, set()) is None:
+            reason = "the model's schema is not one dbkit can validate field by field"
+            plans = [FieldPlan(name, column.name, "python", reason) for name, column in self.fields]
+        else:
+            stored = stored_columns(connection, table.name, table.schema)
+            plans = plan_fields(self.model.model, self.fields, stored, connection.dialect.name)
+        for plan in plans:
+            if plan.how == "ddl":
+                self.result.proven_by_ddl[plan.field] = plan.reason
+            elif plan.how == "sql":
+                self.result.checked_by_database[plan.field] = shown_check(plan, connection.dialect)
+        return plans
+
     def run(self, connection: sa.Connection, progress: Progress | None) -> None:
-        columns = [column for _, column in self.fields]
-        key_positions = [columns.index(column) for column in self.key_columns if column in columns]
-        extra_keys = [column for column in self.key_columns if column not in columns]
-        raw = [sa.type_coerce(column, sa.types.NullType()).label(f"c{i}") for i, column in enumerate(columns)]
-        raw += [
-            sa.type_coerce(column, sa.types.NullType()).label(f"k{i}") for i, column in enumerate(extra_keys)
-        ]
-        statement = sa.select(*raw).order_by(*self.key_columns)
-        names = [name for name, _ in self.fields]
+        plans = self.plan(connection)
+        columns = dict(self.fields)
+        python = [(plan.field, columns[plan.field]) for plan in plans if plan.how == "python"]
+        checked = [(plan.field, columns[plan.field]) for plan in plans if plan.how == "sql"]
+        names = [name for name, _ in python]
+        self.plain = self._validator(set(names))
+        self.whole = self._validator({*names, *(name for name, _ in checked)}) if checked else self.plain
+        self.checked = checked
+        self.checked_readers: list[Callable[[Any], Any] | None] | None = None
+        selected = [_raw(column, f"c{i}") for i, (_, column) in enumerate(python)]
+        selected += [_raw(column, f"k{i}") for i, column in enumerate(self.key_columns)]
+        if checked:
+            ok = sa.and_(*(plan.check for plan in plans if plan.check is not None))
+            selected.append(sa.case((ok, 0), else_=1).label("recheck"))
+        statement = sa.select(*selected).select_from(self.model.table).order_by(*self.key_columns)
         result = connection.execution_options(stream_results=True, yield_per=self.batch_size).execute(
             statement
         )
         readers: list[Callable[[Any], Any] | None] | None = None
         for batch in result.partitions(self.batch_size):
             if readers is None:  # a server-side cursor describes its columns once rows are fetched
+                codes = _type_codes(result, len(selected))
+                readers = self._readers(python, codes, connection.dialect)
                 self.key_readers = [
-                    column.type._cached_result_processor(connection.dialect, None)  # type: ignore[attr-defined]
-                    for column in [*(columns[position] for position in key_positions), *extra_keys]
+                    column.type._cached_result_processor(connection.dialect, code)  # type: ignore[attr-defined]
+                    for column, code in zip(self.key_columns, codes[len(python) :], strict=False)
                 ]
-                described = result.cursor.description if result.cursor is not None else None
-                codes = [entry[1] for entry in described] if described else [None] * len(columns)
-                readers = [
-                    value_reader(column, connection.dialect, code, field_type)
-                    for column, code, field_type in zip(columns, codes, self.field_types, strict=False)
-                ]
-            self._check_batch(batch, names, readers, key_positions, len(columns))
+            self._check_batch(connection, batch, names, readers)
             if progress is not None:
                 progress(self.result.table, self.result.rows)
 
+    def _validator(self, keep: set[str]) -> Any:
+        """A validator of a list of rows on the ``keep`` fields only (the whole model when it cannot)."""
+        found = rows_validator(self.model.model, keep)
+        return found if found is not None else TypeAdapter(list[self.model.model])  # type: ignore[name-defined]
+
+    def _readers(
+        self, fields: list[tuple[str, sa.Column[Any]]], codes: list[Any], dialect: sa.Dialect
+    ) -> list[Callable[[Any], Any] | None]:
+        model_fields = self.model.model.model_fields
+        return [
+            value_reader(column, dialect, code, _field_type(model_fields[name].annotation))
+            for (name, column), code in zip(fields, codes, strict=False)
+        ]
+
     def _check_batch(
         self,
+        connection: sa.Connection,
         batch: list[Any],
         names: list[str],
         readers: list[Callable[[Any], Any] | None],
-        key_positions: list[int],
-        width: int,
     ) -> None:
-        active = [(position, names[position], reader) for position, reader in enumerate(readers) if reader]
+        width, keys = len(names), len(self.key_columns)
         rows: list[dict[str, Any]] = [dict(zip(names, row, strict=False)) for row in batch]
         unreadable: dict[int, list[tuple[str, str, Any]]] = {}
-        for position, name, reader in active:
-            for index, row in enumerate(batch):
-                stored = row[position]
-                if stored is None:
-                    continue
-                try:
-                    rows[index][name] = reader(stored)
-                except (
-                    Exception
-                ) as exc:  # the column type cannot read it: the generated model could not either
-                    unreadable.setdefault(index, []).append((name, str(exc), stored))
+        _read_values(rows, batch, names, readers, unreadable)
+        flagged = [index for index, row in enumerate(batch) if row[-1]] if self.checked else []
+        if flagged:
+            keys_of = [batch[index][width : width + keys] for index in flagged]
+            self._reread(connection, rows, keys_of, flagged, unreadable)
         self.result.rows += len(batch)
+        self.result.rechecked += len(flagged)
         errors: dict[int, list[tuple[str, str, str, Any]]] = {}
         for index, problems in unreadable.items():
             errors[index] = [(name, "unreadable", message, value) for name, message, value in problems]
-        try:
-            self.adapter.validate_python(rows)
-        except ValidationError as exc:
-            for error in exc.errors(include_url=False):
-                location = error["loc"]
-                index = int(location[0])
-                name = ".".join(str(part) for part in location[1:]) or "(row)"
-                if any(name == seen for seen, *_ in errors.get(index, [])):
-                    continue  # an unreadable value is reported once, as unreadable
-                errors.setdefault(index, []).append((name, error["type"], error["msg"], error.get("input")))
+        if flagged:
+            chosen = set(flagged)
+            plain = [index for index in range(len(rows)) if index not in chosen]
+            _validate(self.plain, [rows[index] for index in plain], plain, errors)
+            _validate(self.whole, [rows[index] for index in flagged], flagged, errors)
+        elif names:  # every field proven or checked in SQL: nothing left to validate in Python
+            _validate(self.plain, rows, None, errors)
         for index in sorted(errors):
-            row = batch[index]
-            stored = [row[position] for position in key_positions] + list(row[width:])
+            stored = batch[index][width : width + keys]
             self._record(
                 [_read_key(reader, value) for reader, value in zip(self.key_readers, stored, strict=True)],
                 errors[index],
             )
+
+    def _reread(
+        self,
+        connection: sa.Connection,
+        rows: list[dict[str, Any]],
+        keys: list[Any],
+        flagged: list[int],
+        unreadable: dict[int, list[tuple[str, str, Any]]],
+    ) -> None:
+        """The checked fields of the rows whose SQL condition failed, read again by key."""
+        names = [name for name, _ in self.checked]
+        selected = [_raw(column, f"c{i}") for i, (_, column) in enumerate(self.checked)]
+        raw_keys = [sa.type_coerce(column, sa.types.NullType()) for column in self.key_columns]
+        selected += [key.label(f"k{i}") for i, key in enumerate(raw_keys)]
+        wanted = [tuple(key) for key in keys]
+        if len(raw_keys) == 1:
+            where = raw_keys[0].in_([key[0] for key in wanted])
+        else:
+            where = sa.tuple_(*raw_keys).in_(wanted)
+        result = connection.execute(sa.select(*selected).select_from(self.model.table).where(where))
+        if self.checked_readers is None:  # described before the rows are consumed (the cursor closes)
+            codes = _type_codes(result, len(selected))
+            self.checked_readers = self._readers(self.checked, codes, connection.dialect)
+        found = {tuple(row[len(names) :]): row for row in result}
+        for index, key in zip(flagged, wanted, strict=True):
+            row = found.get(key)
+            if row is None:  # a NULL key (SQLite allows one) cannot be looked up
+                unreadable.setdefault(index, []).append(
+                    ("(row)", "the row could not be read again by its primary key", key)
+                )
+                continue
+            values = [dict(zip(names, row, strict=False))]
+            _read_values(values, [row], names, self.checked_readers, unreadable, index)
+            rows[index].update(values[0])
 
     def _record(self, key_values: list[Any], problems: list[tuple[str, str, str, Any]]) -> None:
         result = self.result
@@ -315,6 +388,86 @@ class TableChecker:
             result.counts[(name, kind)] += 1
             if len(result.failures) < self.first_failures:
                 result.failures.append(RowFailure(key, name, kind, message, shown(value)))
+
+
+def _raw(column: sa.Column[Any], label: str) -> sa.Label[Any]:
+    """The column as stored: dbkit applies the column type's reading itself, value by value."""
+    return sa.type_coerce(column, sa.types.NullType()).label(label)
+
+
+def _type_codes(result: sa.CursorResult[Any], width: int) -> list[Any]:
+    described = result.cursor.description if result.cursor is not None else None
+    return [entry[1] for entry in described] if described else [None] * width
+
+
+def _field_type(annotation: Any) -> Any:
+    return unwrap_optional(unwrap_annotated(annotation)[0])[0]
+
+
+def _read_values(
+    rows: list[dict[str, Any]],
+    batch: list[Any],
+    names: list[str],
+    readers: list[Callable[[Any], Any] | None],
+    problems: dict[int, list[tuple[str, str, Any]]],
+    at: int | None = None,
+) -> None:
+    """Turn stored values into what the generated column type reads (in place); note those it cannot.
+
+    ``at``: the batch index of the single row given (a row read again by key).
+    """
+    for position, reader in enumerate(readers):
+        if reader is None:
+            continue
+        name = names[position]
+        for index, row in enumerate(batch):
+            stored = row[position]
+            if stored is None:
+                continue
+            try:
+                rows[index][name] = reader(stored)
+            except Exception as exc:  # the column type cannot read it: the generated model could not either
+                problems.setdefault(index if at is None else at, []).append((name, str(exc), stored))
+
+
+def _validate(
+    validator: Any, rows: list[dict[str, Any]], indexes: list[int] | None, errors: dict[int, list[Any]]
+) -> None:
+    """Validate ``rows`` in one call; each error goes to its row's index in the batch."""
+    if not rows:
+        return
+    try:
+        validator.validate_python(rows)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            location = error["loc"]
+            index = int(location[0]) if indexes is None else indexes[int(location[0])]
+            name = ".".join(str(part) for part in location[1:]) or "(row)"
+            if any(name == seen for seen, *_ in errors.get(index, [])):
+                continue  # an unreadable value is reported once, as unreadable
+            errors.setdefault(index, []).append((name, error["type"], error["msg"], error.get("input")))
+
+
+def rows_validator(model: type[BaseModel], keep: set[str]) -> SchemaValidator | None:
+    """A validator of a list of rows that checks only the ``keep`` fields and builds no instances.
+
+    The model's own core schema with the other fields left out: each kept field keeps its type,
+    constraints and field validators. None when the schema is not a plain model of fields (a
+    ``model_post_init``, a custom schema): the caller then validates whole models.
+    """
+    schema: Any = model.__pydantic_core_schema__
+    definitions = None
+    if schema.get("type") == "definitions":
+        definitions, schema = schema["definitions"], schema["schema"]
+    plain = schema.get("type") == "model" and schema["schema"].get("type") == "model-fields"
+    if not plain or schema.get("post_init"):
+        return None
+    fields = dict(schema["schema"])
+    fields["fields"] = {name: field for name, field in fields["fields"].items() if name in keep}
+    body = core_schema.list_schema(fields)  # type: ignore[arg-type]
+    if definitions is not None:
+        body = core_schema.definitions_schema(body, definitions)
+    return SchemaValidator(body, schema.get("config"))
 
 
 #: Column types whose stored values Pydantic parses itself, as their result processing would
