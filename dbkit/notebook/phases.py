@@ -1,15 +1,28 @@
-"""Replays of whole migration phases, for a notebook that starts where an earlier one ended.
+"""The migration phases as notebooks run them on any codebase: replays, the story, Phase 3's cleanup.
 
-Notebook 03 walks through Phase 2 step by step; notebook 04 needs its result on a fresh copy and
-should not repeat (or drift from) those steps in a cell of its own. :func:`switch_to_generated`
-is that replay, written once, with the same dbkit calls.
+The notebooks are the user's workflow, driven by the codebase in their parameters cell; these
+helpers hold what would otherwise be written into a cell for one codebase only:
+
+* :func:`switch_to_generated` replays Phase 2 (notebook 04 starts where notebook 03 ended);
+* :func:`story` reads what a shipped sample adds to the workflow (its Phase 1 decisions, a service
+  module using the hand-written classes, a model change, checks on its rows) from a
+  ``<codebase>_story/`` directory beside it: a codebase of your own has none, and nothing of the
+  sample's ever reaches its copy;
+* :func:`needs_database` says, in one sentence, why a database step is skipped;
+* :func:`plan_cleanup` decides which ``DB_*.py`` files Phase 3 may delete, keeping a shared base
+  module that remaining code still imports instead of deleting every ``DB_*.py`` blindly.
 """
 
 from __future__ import annotations
 
+import ast
+import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from dbkit.errors import DbkitError
 
 if TYPE_CHECKING:
     from dbkit.migrate.codemod.legacy_imports import LegacyUse, RewritePlan
@@ -59,4 +72,212 @@ def switch_to_generated(codebase_path: str | Path) -> Phase2Switch:
     return switch
 
 
-__all__ = ["Phase2Switch", "switch_to_generated"]
+#: The suffix of the directory holding a shipped codebase's story (``sample_app`` → ``sample_app_story``).
+STORY_SUFFIX = "_story"
+STORY_FILE = "story.json"
+
+
+class StoryError(DbkitError):
+    """A ``<codebase>_story/story.json`` that cannot be read."""
+
+
+@dataclass(frozen=True)
+class EvolutionCheck:
+    """A query on the database copy whose answer the evolution notebook prints at one stage."""
+
+    stage: str  # "before", "upgrade" or "downgrade"
+    label: str
+    sql: str
+
+
+@dataclass(frozen=True)
+class Story:
+    """What a shipped sample adds to the notebooks' workflow; empty for a codebase of your own."""
+
+    root: Path | None = None
+    #: Phase 1 decisions (``difference key → "hand-written" | "generated"``, or one word for all).
+    parity_decisions: dict[str, str] | str | None = None
+    #: Modules of the application that use the hand-written classes (copied into the sample's copy).
+    services: tuple[Path, ...] = ()
+    #: One model edit the team decides on in Phase 2: ``file``, ``old``, ``new``, ``message``.
+    model_change: dict[str, str] | None = None
+    #: The next version these checks belong to (resolved), and the checks.
+    evolution_path: Path | None = None
+    evolution_checks: tuple[EvolutionCheck, ...] = ()
+    #: Sentences printed at named steps (``"rows"``: what to do about failing rows).
+    notes: dict[str, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return self.root is not None
+
+    def note(self, step: str) -> str:
+        return self.notes.get(step, "")
+
+    def copy_services(self, codebase: str | Path) -> list[str]:
+        """Copy the story's service modules into ``codebase`` (a workspace copy); returns their names."""
+        for service in self.services:
+            shutil.copyfile(service, Path(codebase) / service.name)
+        return [service.name for service in self.services]
+
+    def checks_for(self, evolution_path: str | Path, stage: str) -> list[EvolutionCheck]:
+        """The checks of ``stage`` when ``evolution_path`` is the version the story's checks are about."""
+        if self.evolution_path is None or Path(evolution_path).resolve() != self.evolution_path:
+            return []
+        return [check for check in self.evolution_checks if check.stage == stage]
+
+
+def story(codebase_path: str | Path) -> Story:
+    """The story shipped beside ``codebase_path`` (``<path>_story/story.json``), or an empty one."""
+    path = Path(codebase_path).resolve()
+    root = path.with_name(path.name + STORY_SUFFIX)
+    document = root / STORY_FILE
+    if not document.is_file():
+        return Story()
+    try:
+        data: dict[str, Any] = json.loads(document.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise StoryError(f"{document}: not a readable story ({error}); fix or remove it.") from error
+    evolution = data.get("evolution") or {}
+    return Story(
+        root=root,
+        parity_decisions=data.get("parity_decisions"),
+        services=tuple(root / name for name in data.get("services", [])),
+        model_change=data.get("model_change"),
+        evolution_path=(root / evolution["path"]).resolve() if evolution.get("path") else None,
+        evolution_checks=tuple(EvolutionCheck(**check) for check in evolution.get("checks", [])),
+        notes=dict(data.get("notes", {})),
+    )
+
+
+def needs_database(database_url: str | None, step: str) -> bool:
+    """True when there is a database to run ``step`` on; otherwise print why the step is skipped."""
+    if database_url:
+        return True
+    print(
+        f"No database_url: {step} skipped (it needs a database; "
+        "set database_url in the parameters cell to run it on a private copy)."
+    )
+    return False
+
+
+# -- Phase 3: which hand-written files go ------------------------------------------------------------
+@dataclass
+class Cleanup:
+    """Phase 3's decision per file: ``DB_*.py`` files to delete, files kept, each with the reason."""
+
+    root: Path
+    remove: dict[str, str] = field(default_factory=dict)
+    keep: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def kept_legacy(self) -> list[str]:
+        """Kept ``DB_*.py`` files (``check_phase3(..., keep=...)`` accepts them)."""
+        return sorted(name for name in self.keep if name.startswith("DB_"))
+
+    def lines(self) -> list[str]:
+        return [f"delete {name}: {why}" for name, why in sorted(self.remove.items())] + [
+            f"keep   {name}: {why}" for name, why in sorted(self.keep.items())
+        ]
+
+    def apply(self) -> list[str]:
+        """Delete the files in :attr:`remove` (run it on a copy); returns their names."""
+        for name in sorted(self.remove):
+            (self.root / name).unlink()
+        return sorted(self.remove)
+
+
+def _imported_modules(path: Path) -> set[str]:
+    """Top-level module names ``path`` imports (``from DB_Base import Base`` → ``DB_Base``)."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except (SyntaxError, UnicodeDecodeError):
+        return set()
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def plan_cleanup(codebase_path: str | Path) -> Cleanup:
+    """Which ``DB_*.py`` files Phase 3 deletes: those whose tables all have a generated model, and
+    table-less ones (a shared base) that no remaining file imports. Nothing is deleted here.
+
+    A ``DB_*.py`` file holding a table without a generated model stays (the hybrid end state); a
+    base module another remaining file still imports stays, with the importer named; a support
+    module outside the ``DB_*.py`` pattern (``base.py``) is never deleted, only reported.
+    """
+    from dbkit.migrate import api
+
+    root = Path(codebase_path)
+    codebase = api.load(root)
+    generated = {name for name, model in codebase.models.items() if model.generated is not None}
+    tables: dict[str, list[str]] = {}
+    for entry in codebase.hand_written.values():
+        tables.setdefault(Path(entry.file).name, []).append(entry.name)
+    cleanup = Cleanup(root)
+    support: list[str] = []
+    for path in sorted(root.glob("DB_*.py")):
+        held = sorted(tables.get(path.name, []))
+        missing = [name for name in held if name not in generated]
+        if missing:
+            cleanup.keep[path.name] = f"no generated model yet for {', '.join(missing)}"
+        elif held:
+            cleanup.remove[path.name] = f"every table it defines has a generated model ({', '.join(held)})"
+        else:
+            support.append(path.name)
+    imports = {path.name: _imported_modules(path) for path in sorted(root.glob("*.py"))}
+    _settle_support_modules(cleanup, support, imports)
+    for name in sorted(imports):
+        if name.startswith(("DB_", "BLL_")) or not any(
+            Path(name).stem in modules for other, modules in imports.items() if other.startswith("DB_")
+        ):
+            continue
+        users = _importers(name, imports, cleanup.remove)
+        cleanup.keep[name] = "not a DB_*.py file, never deleted; " + (
+            f"still imported by {', '.join(users)}" if users else "no remaining file imports it any more"
+        )
+    return cleanup
+
+
+def _importers(name: str, imports: dict[str, set[str]], removed: dict[str, str]) -> list[str]:
+    stem = Path(name).stem
+    return sorted(
+        other
+        for other, modules in imports.items()
+        if other != name and other not in removed and stem in modules
+    )
+
+
+def _settle_support_modules(cleanup: Cleanup, support: list[str], imports: dict[str, set[str]]) -> None:
+    """Delete each table-less ``DB_*.py`` module once no remaining file imports it (to a fixed point:
+    deleting one base module may free another it was the last user of)."""
+    pending = list(support)
+    changed = True
+    while changed:
+        changed = False
+        for name in list(pending):
+            if not _importers(name, imports, cleanup.remove):
+                cleanup.remove[name] = "defines no table, and no remaining file imports it"
+                pending.remove(name)
+                changed = True
+    for name in pending:
+        users = _importers(name, imports, cleanup.remove)
+        cleanup.keep[name] = (
+            f"defines no table, and {', '.join(users)} still import{'s' if len(users) == 1 else ''} it"
+        )
+
+
+__all__ = [
+    "Cleanup",
+    "EvolutionCheck",
+    "Phase2Switch",
+    "Story",
+    "StoryError",
+    "needs_database",
+    "plan_cleanup",
+    "story",
+    "switch_to_generated",
+]
