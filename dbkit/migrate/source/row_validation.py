@@ -38,6 +38,8 @@ from dbkit.migrate.source.row_guarantees import FieldPlan, plan_fields, shown_ch
 BATCH_SIZE = 5_000
 #: Failures kept per table (counts cover them all).
 FIRST_FAILURES = 20
+#: Keys per query when rows whose SQL condition failed are read again.
+REREAD_CHUNK = 1_000
 #: A value shown in a failure is cut to this many characters.
 VALUE_WIDTH = 60
 
@@ -358,15 +360,18 @@ class TableChecker:
         raw_keys = [sa.type_coerce(column, sa.types.NullType()) for column in self.key_columns]
         selected += [key.label(f"k{i}") for i, key in enumerate(raw_keys)]
         wanted = [tuple(key) for key in keys]
-        if len(raw_keys) == 1:
-            where = raw_keys[0].in_([key[0] for key in wanted])
-        else:
-            where = sa.tuple_(*raw_keys).in_(wanted)
-        result = connection.execute(sa.select(*selected).select_from(self.model.table).where(where))
-        if self.checked_readers is None:  # described before the rows are consumed (the cursor closes)
-            codes = _type_codes(result, len(selected))
-            self.checked_readers = self._readers(self.checked, codes, connection.dialect)
-        found = {tuple(row[len(names) :]): row for row in result}
+        found: dict[tuple[Any, ...], Any] = {}
+        for start in range(0, len(wanted), REREAD_CHUNK):  # under SQLite's limit of bound values
+            chunk = wanted[start : start + REREAD_CHUNK]
+            if len(raw_keys) == 1:
+                where = raw_keys[0].in_([key[0] for key in chunk])
+            else:
+                where = sa.tuple_(*raw_keys).in_(chunk)
+            result = connection.execute(sa.select(*selected).select_from(self.model.table).where(where))
+            if self.checked_readers is None:  # described before the rows are consumed (the cursor closes)
+                codes = _type_codes(result, len(selected))
+                self.checked_readers = self._readers(self.checked, codes, connection.dialect)
+            found.update((tuple(row[len(names) :]), row) for row in result)
         for index, key in zip(flagged, wanted, strict=True):
             row = found.get(key)
             if row is None:  # a NULL key (SQLite allows one) cannot be looked up

@@ -176,8 +176,9 @@ def test_a_type_decorator_codebase_is_typed_by_its_values(tmp_path: Path) -> Non
         "sku": "sku: Annotated[str, DBColumn(sa_type=Lowercase(40))] = Field(max_length=40)",
         "label": "label: str = Field(max_length=80)",  # converts nothing: its String(80) is dbkit's own
         "attributes": "attributes: Annotated[dict[str, Any] | None, DBColumn(sa_type=JSONEncodedDict())] = None",
-        "settings": "settings: dict[str, Any] | None = None",
-        "tags": "tags: list[Any] | None = None",
+        # mutation tracking kept (tests/migrate/codemod/test_scaffold_mutation_tracking.py)
+        "settings": "settings: Annotated[dict[str, Any] | None, DBColumn(sa_type=MutableDict.as_mutable(sa.JSON()))] = None",
+        "tags": "tags: Annotated[list[Any] | None, DBColumn(sa_type=MutableList.as_mutable(sa.JSON()))] = None",
         "picture": "picture: bytes | None = None",
         "shelf_life": "shelf_life: dt.timedelta | None = None",
         "price": "price: decimal.Decimal = Field(max_digits=10, decimal_places=2)",

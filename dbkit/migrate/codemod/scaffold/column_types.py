@@ -19,8 +19,8 @@ from pydantic import Field
 from dbkit.errors import DbkitError
 from dbkit.generate.options import DBColumn
 from dbkit.generate.types import FieldContext, TypeRegistry, ValueType, converts_values, value_type
-from dbkit.migrate.codemod.scaffold.code import Constant, Expr, Subscript
-from dbkit.migrate.codemod.scaffold.facts import ddl_type, declared_container_type
+from dbkit.migrate.codemod.scaffold.code import Attribute, Call, Constant, Expr, Subscript
+from dbkit.migrate.codemod.scaffold.facts import ddl_type, declared_container_type, mutable_tracker
 from dbkit.migrate.codemod.scaffold.plan import FieldPlan, ModelPlan
 from dbkit.migrate.codemod.scaffold.results import ScaffoldError, TableNotScaffoldedError
 from dbkit.migrate.codemod.scaffold.values import ModuleWriter
@@ -121,6 +121,30 @@ class TypePlanner:
                 field.constraints = field_constraints(found.storage, found.python_type)
         field.type = writer.annotation(found.python_type)
         self._report_unknown_type(model, column, found, field.type)
+        self._keep_mutation_tracking(model, column, field, writer)
+
+    def _keep_mutation_tracking(
+        self, model: ModelPlan, column: sa.Column[Any], field: FieldPlan, writer: ModuleWriter
+    ) -> None:
+        """``sa_type=MutableDict.as_mutable(<the type>)`` when the hand-written attribute tracks in-place
+        changes (``obj.settings["k"] = v`` marks the row dirty); without it the generated class would
+        silently stop saving such changes. A tracker that cannot be imported is reported instead."""
+        tracker = mutable_tracker(model.source.mapped_class, column)
+        if tracker is None:
+            return
+        tracker_expr = writer.importable(tracker)
+        if tracker_expr is None:
+            self.problem(
+                model.table,
+                column.name,
+                f"mutation tracking lost: {tracker.__qualname__} (defined in {tracker.__module__}) cannot be "
+                "imported by the generated module, so in-place changes of the field (obj.data[key] = value) "
+                "are no longer saved. Move the class to a module that stays and write "
+                f"DBColumn(sa_type={tracker.__qualname__}.as_mutable(...)), or reassign the whole value.",
+            )
+            return
+        storage = field.options.get("sa_type") or self.sa_type(model, column, column.type, writer)
+        field.options["sa_type"] = Call(Attribute(tracker_expr, "as_mutable"), (storage,))
 
     @staticmethod
     def _conversion_lost_message(type_: sa.types.TypeEngine[Any], found: ValueType, reason: str) -> str:

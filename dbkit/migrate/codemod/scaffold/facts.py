@@ -332,16 +332,25 @@ def declared_container_type(mapped_class: type | None, column: sa.Column[Any]) -
     if mapped_class is None:
         return None
     attribute = attribute_name(mapped_class, column)
-    return _mutable_container(mapped_class, attribute) or _annotated_container(mapped_class, attribute)
+    tracker = mutable_tracker(mapped_class, column)
+    container = next((kind for kind in _CONTAINERS if tracker and issubclass(tracker, kind)), None)
+    return container or _annotated_container(mapped_class, attribute)
 
 
 _CONTAINERS = (dict, list, set)
 
 
-def _mutable_container(mapped_class: type, attribute: str) -> type | None:
-    """The container a ``Mutable.as_mutable`` tracker of ``attribute`` coerces values to."""
+def mutable_tracker(mapped_class: type | None, column: sa.Column[Any]) -> type | None:
+    """The ``Mutable`` class (``MutableDict``...) that tracks in-place changes of ``column``'s attribute.
+
+    ``Mutable.as_mutable`` attaches it to the mapped class as a load listener when mappers are
+    configured; the listener's closure names the attribute and the class. None when there is none.
+    """
     from sqlalchemy.ext.mutable import Mutable
 
+    if mapped_class is None:
+        return None
+    attribute = attribute_name(mapped_class, column)
     try:
         mapper = sa.inspect(mapped_class)
         mapper.registry.configure()  # the trackers are attached when mappers are configured
@@ -354,7 +363,7 @@ def _mutable_container(mapped_class: type, attribute: str) -> type | None:
             continue
         for cell in cells:
             if isinstance(cell, type) and issubclass(cell, Mutable):
-                return next((kind for kind in _CONTAINERS if issubclass(cell, kind)), None)
+                return cell
     return None
 
 
