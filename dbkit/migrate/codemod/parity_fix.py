@@ -58,6 +58,7 @@ _CONSTRAINT_CLASSES = {
     "index": "Index",
     "check": "CheckConstraint",
     "foreign_key": "ForeignKeyConstraint",
+    "primary_key": "PrimaryKeyConstraint",
 }
 
 
@@ -449,7 +450,9 @@ class _Source:
     def edited(self) -> str:
         """The text with every replacement, the new enum classes and the new imports."""
         text = self.text
-        for start, end, new in sorted(self.replacements, key=lambda r: (r[0], r[1]), reverse=True):
+        # From the end, so offsets stay valid; of two insertions at one place, the one planned first comes first.
+        ordered = sorted(enumerate(self.replacements), key=lambda r: (r[1][0], r[1][1], r[0]), reverse=True)
+        for _, (start, end, new) in ordered:
             text = text[:start] + new + text[end:]
         return _with_imports(text, self.new_imports, self.module)
 
@@ -687,6 +690,7 @@ class _TableEdit:
             columns = {*_columns(difference.hand_written), *_columns(difference.generated)}
             for column in sorted(columns):
                 self._field(key, column)
+            self._primary_key_items(key, difference)
         elif kind in _CONSTRAINT_CLASSES:
             self._constraint(key, difference)
         elif kind == "table_comment":
@@ -706,6 +710,18 @@ class _TableEdit:
 
     def _remove_field(self, key: str, column: str) -> None:
         self.removed[column] = key
+
+    def _primary_key_items(self, key: str, difference: Difference) -> None:
+        """A primary key declared in ``table_args`` (its own name or column order): scaffold's item in,
+        the model's out."""
+        item = (
+            self._scaffold_item("primary_key", difference.hand_written) if difference.hand_written else None
+        )
+        if item is not None:
+            self.added_items.append((key, item))
+        node = self._model_item("primary_key", difference.generated) if difference.generated else None
+        if node is not None:
+            self.removed_items.append((key, node))
 
     def _constraint(self, key: str, difference: Difference) -> None:
         columns = _columns(difference.hand_written) or _columns(difference.generated)
@@ -735,7 +751,8 @@ class _TableEdit:
     # -- applying -------------------------------------------------------------------------------------
     def apply(self) -> None:
         self._refuse_mixed_decisions()
-        for column, keys in sorted(self.fields.items()):
+        order = [c.name for c in self.rewriter.codebase.hand_written[self.table].table.columns]
+        for column, keys in sorted(self.fields.items(), key=lambda item: _position(order, item[0])):
             self._rewrite_field(column, keys)
         for column, key in sorted(self.removed.items()):
             self._delete_field(column, key)
@@ -812,7 +829,7 @@ class _TableEdit:
             start, end = self.source.span(statement)
             self.source.replacements.append((start, end, text))
         else:
-            self._insert_in_class(self._after_last_field(), text)
+            self._insert_field(column, text)
 
     def _delete_field(self, column: str, key: str) -> None:
         name = self._field_name(column)
@@ -824,9 +841,23 @@ class _TableEdit:
             )
         self.source.replacements.append((*self.source.line_span(statement), ""))
 
-    def _after_last_field(self) -> ast.stmt:
+    def _insert_field(self, column: str, text: str) -> None:
+        """A new field goes where its column is in the hand-written table: after the field of the
+        nearest column before it (a composite primary key's order is the fields' order)."""
+        order = [c.name for c in self.rewriter.codebase.hand_written[self.table].table.columns]
+        generated = self.model.table
+        assert generated is not None
+        for previous in reversed(order[: order.index(column)]):
+            statement = self._statement(self._field_name(previous)) if previous in generated.c else None
+            if statement is not None:
+                self._insert_in_class(statement, text)
+                return
         fields = [n for n in self.class_def.body if isinstance(n, ast.AnnAssign) and not _is_class_var(n)]
-        return fields[-1] if fields else self.class_def.body[-1]
+        if fields:
+            at = self.source.offset(fields[0].lineno, 0)
+            self.source.replacements.append((at, at, f"{self._indent()}{text}\n"))
+        else:
+            self._insert_in_class(self.class_def.body[-1], text)
 
     def _insert_in_class(self, after: ast.stmt, text: str) -> None:
         at = self.source.line_span(after)[1]
@@ -1104,6 +1135,10 @@ def _names(plan: FieldPlan | None, exprs: Sequence[Expr]) -> Iterator[Name]:
         stack.extend(expr.children())
 
 
+def _position(order: list[str], column: str) -> tuple[int, str]:
+    return (order.index(column) if column in order else len(order), column)
+
+
 def _columns(definition: Any) -> list[str]:
     if isinstance(definition, dict):
         return list(definition.get("columns") or ())
@@ -1181,8 +1216,9 @@ def _is_docstring(node: ast.stmt) -> bool:
     )
 
 
-def _first_line(node: ast.ClassDef) -> int:
-    return min([node.lineno, *(d.lineno for d in node.decorator_list)])
+def _first_line(node: ast.stmt) -> int:
+    """The statement's first line, its decorators included."""
+    return min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
 
 
 def _enum_members(text: str) -> list[tuple[str, Any]]:

@@ -333,3 +333,56 @@ def test_write_refuses_a_file_changed_since_the_plan_and_writes_nothing(sample: 
 def test_the_api_entry_point_loads_a_path(sample: Path) -> None:
     plan = api.plan_parity_fixes(sample, "hand-written", tables=["roles"])
     assert plan.fixed == ("roles.name:type",)
+
+
+TAGS_DB = """
+    import sqlalchemy as sa
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+    class Base(DeclarativeBase):
+        pass
+
+
+    class Tag(Base):
+        __tablename__ = "tags"
+        __table_args__ = (sa.PrimaryKeyConstraint("key", "owner", name="tags_pk"),)
+
+        owner: Mapped[str] = mapped_column(sa.String(40))
+        key: Mapped[str] = mapped_column(sa.String(40))
+        value: Mapped[str | None] = mapped_column(sa.String(200))
+"""
+
+TAGS_BLL = """
+    from typing import Annotated, ClassVar
+
+    from pydantic import Field
+
+    from dbkit import DatabaseMixin, DBColumn
+
+
+    class TagModel(DatabaseMixin):
+        audit_columns: ClassVar[bool] = False
+
+        owner: Annotated[str, DBColumn(primary_key=True)] = Field(max_length=40)
+        value: str | None = Field(None, max_length=200)
+"""
+
+
+def test_a_missing_key_column_goes_where_its_column_is_and_the_named_primary_key_into_table_args(
+    tmp_path: Path,
+) -> None:
+    root = write_codebase(tmp_path / "tags", {"DB_Tags.py": TAGS_DB, "BLL_Tags.py": TAGS_BLL})
+    assert schema_keys(root) == {"tags(owner):primary_key", "tags.key:column"}
+    plan = plan_parity_fixes(load_codebase(root), "hand-written")
+    new = plan.edits[0].new_text
+    assert 'table_args: ClassVar[tuple] = (sa.PrimaryKeyConstraint("key", "owner", name="tags_pk"),)' in new
+    fields = [
+        line.split(":")[0].strip()
+        for line in new.splitlines()
+        if line.startswith("    ") and "Field(" in line
+    ]
+    assert fields == ["owner", "key", "value"]  # the hand-written column order
+    assert "import sqlalchemy as sa\n" in new
+    plan.write()
+    assert schema_keys(root) == set()
