@@ -176,6 +176,16 @@ class TestHandWrittenWithSharedBase(ShapeRuns):
         "05_evolution": ("parcels.tracking_code", "verify: PASSED", "database matches the new version: True"),
     }
 
+    @pytest.mark.postgres
+    def test_evolution_runs_on_postgresql_too(
+        self, codebase: UserCodebase, kernel_name: str, tmp_path: Path, postgres_server_url: str
+    ) -> None:
+        parameters = {**self.parameters("05_evolution", codebase), "postgres_url": postgres_server_url}
+        _notebook, text = run_notebook("05_evolution", kernel_name, tmp_path, parameters)
+        assert "PostgreSQL upgrade kept the rows: True" in text
+        assert "PostgreSQL matches the new version: True" in text
+        assert "PostgreSQL downgrade kept the rows: True" in text
+
 
 class TestCoreTablesPartlyGenerated(ShapeRuns):
     shape = "library"
