@@ -201,6 +201,18 @@ class TestCoreTablesPartlyGenerated(ShapeRuns):
         "05_evolution": ("books.pages", "rows preserved by the downgrade: True"),
     }
 
+    def test_a_difference_decided_model_is_right_is_left_to_the_revision(
+        self, codebase: UserCodebase, kernel_name: str, tmp_path: Path
+    ) -> None:
+        parameters = {
+            **self.parameters("02_phase1_parity", codebase),
+            "parity_decisions": {"authors.name:type": "generated"},
+        }
+        _notebook, text = run_notebook("02_phase1_parity", kernel_name, tmp_path, parameters)
+        assert "wrote: nothing" in text
+        assert "left to the Phase 2 revision: authors.name:type" in text
+        assert "schema-level differences: 1 (1 decided 'model is right')" in text
+
 
 class TestFullyGenerated(ShapeRuns):
     shape = "garden"
