@@ -19,6 +19,7 @@ import argparse
 import datetime as dt
 import decimal
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -118,6 +119,9 @@ def fill(codebase: Path, url: str, rows: int) -> None:
             connection.execute(
                 loose.insert(), [row(i) for i in range(start, min(rows, start + INSERT_CHUNK))]
             )
+    if engine.dialect.name == "postgresql":  # hint bits and statistics now, not in the first arm's scan
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("VACUUM ANALYZE"))
     engine.dispose()
 
 
@@ -127,11 +131,19 @@ def side_dbkit(codebase: Path, url: str) -> dict[str, Any]:
     from dbkit.migrate.source.row_validation import validate_rows
 
     loaded = load_codebase(codebase)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     report = validate_rows(loaded, url)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     (table,) = report.tables
-    return {"seconds": seconds, "rows": table.rows, "failing": table.failing}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "rows": table.rows,
+        "failing": table.failing,
+        "proven_by_ddl": list(table.proven_by_ddl),
+        "checked_by_database": list(table.checked_by_database),
+        "rechecked": table.rechecked,
+    }
 
 
 def side_peer(codebase: Path, url: str) -> dict[str, Any]:
@@ -144,7 +156,7 @@ def side_peer(codebase: Path, url: str) -> dict[str, Any]:
     generated = load_codebase(codebase).models["accounts"]
     model, mapped = generated.model, generated.generated
     engine = sa.create_engine(url)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     rows = failing = 0
     with Session(engine) as session:
         statement = sa.select(mapped).order_by(mapped.id).execution_options(yield_per=5_000)
@@ -155,20 +167,50 @@ def side_peer(codebase: Path, url: str) -> dict[str, Any]:
             except ValidationError:
                 failing += 1
             session.expunge(obj)
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     engine.dispose()
-    return {"seconds": seconds, "rows": rows, "failing": failing}
+    return {"seconds": seconds, "cpu_seconds": cpu, "rows": rows, "failing": failing}
 
 
-def in_process(side: str, codebase: Path, url: str) -> dict[str, Any]:
-    """Run one side in a fresh interpreter: its seconds, rows, failures and peak RSS (MiB)."""
+def in_process(side: str, codebase: Path, url: str, server: Path | None = None) -> dict[str, Any]:
+    """Run one side in a fresh interpreter: its seconds, rows, failures and peak RSS (MiB).
+
+    ``cpu_seconds`` is the side's own CPU time plus, on PostgreSQL (``server``: the data directory),
+    the server's: the shared machine's load changes wall-clock seconds, not the work done.
+    """
+    before = server_cpu_seconds(server)
     completed = subprocess.run(
         [sys.executable, __file__, "--side", side, "--codebase", str(codebase), "--url", url],
         capture_output=True,
         text=True,
         check=True,
     )
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    found = json.loads(completed.stdout.strip().splitlines()[-1])
+    found["server_cpu_seconds"] = server_cpu_seconds(server) - before
+    found["cpu_seconds"] += found["server_cpu_seconds"]
+    return found
+
+
+def server_cpu_seconds(data_directory: Path | None) -> float:
+    """CPU seconds used so far by a local PostgreSQL server: the postmaster, its live processes and
+    the backends that exited (the kernel adds a waited-for child's time to its parent's)."""
+    if data_directory is None:
+        return 0.0
+    (pid_file,) = data_directory.rglob("postmaster.pid")
+    postmaster = int(pid_file.read_text().split()[0])
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, parent = int(stat.parent.name), int(fields[1])
+        if pid == postmaster:
+            total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+        elif parent == postmaster:
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
 def peak_rss_mib() -> float:
@@ -215,8 +257,9 @@ def bench_backend(backend: str, rows: int) -> list[dict[str, Any]]:
         codebase = write_codebase(directory / "codebase")
         with _database(backend, directory) as url:
             fill(codebase, url, rows)
-            peer = in_process("peer", codebase, url)
-            dbkit = in_process("dbkit", codebase, url)
+            server = directory / "pg" if backend == "postgresql" else None
+            peer = in_process("peer", codebase, url, server)
+            dbkit = in_process("dbkit", codebase, url, server)
     if (dbkit["rows"], dbkit["failing"]) != (peer["rows"], peer["failing"]):
         raise RuntimeError(f"the sides disagree: dbkit {dbkit}, peer {peer}")
     label = f"validate {rows:,} rows x 12 columns ({backend})"
@@ -228,6 +271,11 @@ def bench_backend(backend: str, rows: int) -> list[dict[str, Any]]:
             "ratio": dbkit["seconds"] / peer["seconds"],
             "target": TARGET_RATIO,
             "rows_per_second": {"dbkit": rows / dbkit["seconds"], "peer": rows / peer["seconds"]},
+            "cpu_seconds": {"dbkit": dbkit["cpu_seconds"], "peer": peer["cpu_seconds"]},
+            "cpu_ratio": dbkit["cpu_seconds"] / peer["cpu_seconds"],
+            "server_cpu_seconds": {"dbkit": dbkit["server_cpu_seconds"], "peer": peer["server_cpu_seconds"]},
+            "proven_by_ddl": dbkit["proven_by_ddl"],
+            "checked_by_database": dbkit["checked_by_database"],
         },
         {
             "measure": f"validate peak RSS MiB ({backend}, {rows:,} rows)",
@@ -261,6 +309,13 @@ def main() -> None:
     for result in run(args.rows, tuple(args.backends.split(","))):
         extra = result.get("rows_per_second")
         rates = f"  rows/s dbkit {extra['dbkit']:,.0f} peer {extra['peer']:,.0f}" if extra else ""
+        if "cpu_seconds" in result:
+            cpu = result["cpu_seconds"]
+            rates += (
+                f"  CPU s dbkit {cpu['dbkit']:.2f} peer {cpu['peer']:.2f} ratio {result['cpu_ratio']:.3f}"
+            )
+            rates += f"\n  proven by DDL (not read): {', '.join(result['proven_by_ddl']) or '-'}"
+            rates += f"; checked in SQL: {', '.join(result['checked_by_database']) or '-'}"
         ratio = f"{result['ratio']:.3f}" if result["ratio"] is not None else "-"
         print(
             f"{result['measure']}: dbkit {result['dbkit']:.2f}  peer {result['peer']:.2f}  ratio {ratio}{rates}"
