@@ -24,6 +24,7 @@ import builtins
 import difflib
 import enum
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -454,22 +455,24 @@ class _Source:
         ordered = sorted(enumerate(self.replacements), key=lambda r: (r[1][0], r[1][1], r[0]), reverse=True)
         for _, (start, end, new) in ordered:
             text = text[:start] + new + text[end:]
-        return _with_imports(text, self.new_imports, self.module)
+        local = {path.stem for path in self.path.parent.iterdir() if path.suffix == ".py" or path.is_dir()}
+        return _with_imports(text, self.new_imports, local)
 
 
-def _with_imports(text: str, imports: list[Import], module: str) -> str:
+def _with_imports(text: str, imports: list[Import], local: set[str]) -> str:
     """``text`` with ``imports`` added: a name joins a one-line ``from module import ...`` of its
-    module when there is one, anything else gets its own line after the last top-level import."""
+    module when there is one; any other import gets its own line in its isort section (standard
+    library, third party, the codebase's own modules in ``local``)."""
     if not imports:
         return text
     tree = ast.parse(text)
     lines = text.splitlines(keepends=True)
-    extra: list[str] = []
+    extra: list[tuple[str, bool]] = []  # (line, is a plain ``import``)
     by_module: dict[str, list[str]] = {}
     for origin in dict.fromkeys(imports):
         if origin.name is None:
             alias = f" as {origin.alias}" if origin.alias and origin.alias != origin.module else ""
-            extra.append(f"import {origin.module}{alias}\n")
+            extra.append((f"import {origin.module}{alias}\n", True))
         else:
             by_module.setdefault(origin.module, []).append(origin.name)
     for imported, names in by_module.items():
@@ -487,7 +490,7 @@ def _with_imports(text: str, imports: list[Import], module: str) -> str:
             None,
         )
         if statement is None:
-            extra.append(f"from {imported} import {', '.join(sorted(names))}\n")
+            extra.append((f"from {imported} import {', '.join(sorted(names, key=_isort_key))}\n", False))
             continue
         merged = sorted({*(a.name for a in statement.names), *names}, key=_isort_key)
         line = lines[statement.lineno - 1]
@@ -496,11 +499,49 @@ def _with_imports(text: str, imports: list[Import], module: str) -> str:
         lines[statement.lineno - 1] = (
             f"{indent}from {imported} import {', '.join(merged)}{'  ' + comment if comment else ''}\n"
         )
-    top_imports = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
-    if extra:
-        at = top_imports[-1].end_lineno if top_imports else _after_docstring(tree)
-        lines[at:at] = extra
+    insertions = [_import_place(tree, line, plain, local) for line, plain in extra]
+    ordered = sorted(enumerate(insertions), key=lambda item: (item[1][0], item[0]), reverse=True)
+    for _, (at, inserted) in ordered:  # from the bottom; at one place, in the order planned
+        lines[at:at] = [inserted]
     return "".join(lines)
+
+
+def _import_place(tree: ast.Module, line: str, plain: bool, local: set[str]) -> tuple[int, str]:
+    """Where a new import line goes (a 0-based line index) and its text (a blank line added when it
+    opens a section of its own)."""
+    module = line.split()[1]
+    section = _section(module, local)
+    top = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    same = [n for n in top if _section(_module_of(n), local) == section]
+    if same:
+        plain_ones = [n for n in same if isinstance(n, ast.Import)]
+        if plain and plain_ones:
+            return plain_ones[-1].end_lineno or 0, line
+        if plain:
+            return same[0].lineno - 1, line
+        return same[-1].end_lineno or 0, line
+    lower = [n for n in top if _section(_module_of(n), local) < section]
+    if lower:
+        return lower[-1].end_lineno or 0, "\n" + line
+    if top:
+        return top[0].lineno - 1, line + "\n"
+    return _after_docstring(tree), line
+
+
+def _module_of(node: ast.Import | ast.ImportFrom) -> str:
+    if isinstance(node, ast.Import):
+        return node.names[0].name
+    return "." if node.level else node.module or ""
+
+
+def _section(module: str, local: set[str]) -> int:
+    """isort's sections: ``__future__``, the standard library, third party, the codebase's own."""
+    top = module.split(".")[0]
+    if top == "__future__":
+        return -1
+    if not top or top in local:
+        return 2
+    return 0 if top in sys.stdlib_module_names else 1
 
 
 def _isort_key(name: str) -> tuple[int, str]:

@@ -383,6 +383,6 @@ def test_a_missing_key_column_goes_where_its_column_is_and_the_named_primary_key
         if line.startswith("    ") and "Field(" in line
     ]
     assert fields == ["owner", "key", "value"]  # the hand-written column order
-    assert "import sqlalchemy as sa\n" in new
+    assert "\nimport sqlalchemy as sa\nfrom pydantic import Field\n" in new  # in isort's third-party section
     plan.write()
     assert schema_keys(root) == set()
