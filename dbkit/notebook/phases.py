@@ -203,11 +203,12 @@ def _imported_modules(path: Path) -> set[str]:
 
 def plan_cleanup(codebase_path: str | Path) -> Cleanup:
     """Which ``DB_*.py`` files Phase 3 deletes: those whose tables all have a generated model, and
-    table-less ones (a shared base) that no remaining file imports. Nothing is deleted here.
+    table-less ones (a shared base), as long as no remaining file imports them. Nothing is deleted here.
 
     A ``DB_*.py`` file holding a table without a generated model stays (the hybrid end state); a
-    base module another remaining file still imports stays, with the importer named; a support
-    module outside the ``DB_*.py`` pattern (``base.py``) is never deleted, only reported.
+    file a remaining file still imports stays, with the importer named (a base module the
+    application uses, or a Core table the Phase 2 rewrite could not replace); a support module
+    outside the ``DB_*.py`` pattern (``base.py``) is never deleted, only reported.
     """
     from dbkit.migrate import api
 
@@ -218,7 +219,6 @@ def plan_cleanup(codebase_path: str | Path) -> Cleanup:
     for entry in codebase.hand_written.values():
         tables.setdefault(Path(entry.file).name, []).append(entry.name)
     cleanup = Cleanup(root)
-    support: list[str] = []
     for path in sorted(root.glob("DB_*.py")):
         held = sorted(tables.get(path.name, []))
         missing = [name for name in held if name not in generated]
@@ -227,9 +227,9 @@ def plan_cleanup(codebase_path: str | Path) -> Cleanup:
         elif held:
             cleanup.remove[path.name] = f"every table it defines has a generated model ({', '.join(held)})"
         else:
-            support.append(path.name)
+            cleanup.remove[path.name] = "defines no table, and no remaining file imports it"
     imports = {path.name: _imported_modules(path) for path in sorted(root.glob("*.py"))}
-    _settle_support_modules(cleanup, support, imports)
+    _keep_what_remaining_files_import(cleanup, imports)
     for name in sorted(imports):
         if name.startswith(("DB_", "BLL_")) or not any(
             Path(name).stem in modules for other, modules in imports.items() if other.startswith("DB_")
@@ -251,23 +251,26 @@ def _importers(name: str, imports: dict[str, set[str]], removed: dict[str, str])
     )
 
 
-def _settle_support_modules(cleanup: Cleanup, support: list[str], imports: dict[str, set[str]]) -> None:
-    """Delete each table-less ``DB_*.py`` module once no remaining file imports it (to a fixed point:
-    deleting one base module may free another it was the last user of)."""
-    pending = list(support)
+def _keep_what_remaining_files_import(cleanup: Cleanup, imports: dict[str, set[str]]) -> None:
+    """Move back to :attr:`Cleanup.keep` every planned deletion a remaining file imports, to a fixed
+    point (keeping one file keeps what it imports)."""
     changed = True
     while changed:
         changed = False
-        for name in list(pending):
-            if not _importers(name, imports, cleanup.remove):
-                cleanup.remove[name] = "defines no table, and no remaining file imports it"
-                pending.remove(name)
-                changed = True
-    for name in pending:
-        users = _importers(name, imports, cleanup.remove)
-        cleanup.keep[name] = (
-            f"defines no table, and {', '.join(users)} still import{'s' if len(users) == 1 else ''} it"
-        )
+        for name in sorted(cleanup.remove):
+            users = _importers(name, imports, cleanup.remove)
+            if not users:
+                continue
+            reason = cleanup.remove.pop(name)
+            verb = "imports" if len(users) == 1 else "import"
+            if reason.startswith("defines no table"):
+                cleanup.keep[name] = f"defines no table, and {', '.join(users)} still {verb} it"
+            else:
+                cleanup.keep[name] = (
+                    f"every table it defines has a generated model, but {', '.join(users)} still {verb} "
+                    "it: rewrite those imports, then delete it"
+                )
+            changed = True
 
 
 __all__ = [

@@ -46,6 +46,19 @@ def test_cleanup_keeps_a_file_holding_a_table_without_a_generated_model(tmp_path
     assert not cleanup.remove
 
 
+def test_cleanup_keeps_a_modelled_file_that_application_code_still_imports(tmp_path: Path) -> None:
+    shape = write_user_codebase(tmp_path, "library")  # reports.py reads the Core table DB_Catalog.books
+    app = tmp_path / "copy"
+    write_codebase(app, {p.name: p.read_text() for p in shape.codebase.glob("*.py")})
+    switch_to_generated(app)
+    cleanup = plan_cleanup(app)
+    assert list(cleanup.remove) == ["DB_Loans.py"]  # DB_Loans imports DB_Catalog, but goes itself
+    assert cleanup.keep == {
+        "DB_Catalog.py": "every table it defines has a generated model, but reports.py still imports it: "
+        "rewrite those imports, then delete it"
+    }
+
+
 def test_cleanup_reports_a_base_module_outside_the_db_pattern_and_never_deletes_it(tmp_path: Path) -> None:
     app = write_codebase(
         tmp_path,

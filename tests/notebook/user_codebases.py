@@ -116,6 +116,17 @@ _LIBRARY_CATALOG = """
     )
 """
 
+_LIBRARY_REPORTS = '''
+    """Application code reading a Core table directly (Phase 2 has no class to replace it with)."""
+
+    import sqlalchemy as sa
+
+    from DB_Catalog import books
+
+    def titles(connection):
+        return [row.title for row in connection.execute(sa.select(books.c.title))]
+'''
+
 _LIBRARY_MODELS = '''
     """The first generated model of the library app, written beside its Core tables (Phase 1)."""
 
@@ -201,6 +212,7 @@ def _library(root: Path, version: int) -> Path:
             "DB_Catalog.py": _LIBRARY_CATALOG.replace("{book_extra}", extra if version == 2 else ""),
             "DB_Loans.py": _LIBRARY_LOANS,
             "BLL_Catalog.py": _LIBRARY_MODELS,
+            "reports.py": _LIBRARY_REPORTS,
         },
     )
 
