@@ -406,6 +406,8 @@ class _Source:
     replacements: list[tuple[int, int, str]] = field(default_factory=list)
     new_imports: list[Import] = field(default_factory=list)
     new_enums: dict[str, str] = field(default_factory=dict)
+    #: Enum classes of this file whose members are rewritten (each once).
+    rewritten_enums: set[str] = field(default_factory=set)
 
     @classmethod
     def read(cls, path: Path) -> _Source:
@@ -637,7 +639,12 @@ class _Rewriter:
             self.unfixable += [Unfixable(key, f"{exc}; edit the model by hand") for key in differences]
             return
         table_edit = _TableEdit(self, table, model, source, class_def)
-        mark = len(source.replacements), len(source.new_imports), dict(source.new_enums)
+        mark = (
+            len(source.replacements),
+            len(source.new_imports),
+            dict(source.new_enums),
+            set(source.rewritten_enums),
+        )
         for key, difference in differences.items():
             try:
                 table_edit.add(key, difference)
@@ -650,6 +657,8 @@ class _Rewriter:
             source.new_imports[mark[1] :] = []
             source.new_enums.clear()
             source.new_enums.update(mark[2])
+            source.rewritten_enums.clear()
+            source.rewritten_enums.update(mark[3])
             self.unfixable += [Unfixable(key, str(exc)) for key in table_edit.keys]
             return
         self.planned += table_edit.keys
@@ -990,13 +999,19 @@ class _TableEdit:
             raise _NotRewrittenError(
                 f"enum {name} is not a class of {self.source.path.name}; give it the members by hand"
             )
-        replaced = f"{self._formatted_module_level(wanted)}"
-        start, end = self.source.offset(_first_line(node), 0), self.source.span(node)[1]
-        self.source.replacements.append((start, end, replaced))
-
-    @staticmethod
-    def _formatted_module_level(text: str) -> str:
-        return format_source(text + "\n").rstrip("\n")
+        if name in self.source.rewritten_enums:
+            return
+        self.source.rewritten_enums.add(name)
+        # The members only: the class statement (its bases, a trailing comment) stays as written.
+        formatted = format_source(wanted + "\n")
+        body = ast.parse(formatted).body[0]
+        assert isinstance(body, ast.ClassDef)
+        members = formatted.splitlines(keepends=True)[body.body[0].lineno - 1 : body.body[-1].end_lineno]
+        first_line = self.source.lines[node.body[0].lineno - 1]
+        indent = first_line[: len(first_line) - len(first_line.lstrip())]
+        text = "".join(indent + line.lstrip(" ") if line.strip() else line for line in members).rstrip("\n")
+        start = self.source.offset(node.body[0].lineno, 0)
+        self.source.replacements.append((start, self.source.span(node.body[-1])[1], text))
 
     # -- table_args -------------------------------------------------------------------------------------
     def _scaffold_item(self, kind: str, definition: Any) -> Expr | None:

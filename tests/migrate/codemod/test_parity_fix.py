@@ -386,3 +386,34 @@ def test_a_missing_key_column_goes_where_its_column_is_and_the_named_primary_key
     assert "\nimport sqlalchemy as sa\nfrom pydantic import Field\n" in new  # in isort's third-party section
     plan.write()
     assert schema_keys(root) == set()
+
+
+def test_comments_foreign_keys_server_defaults_and_enum_members_are_rewritten(sample: Path) -> None:
+    teams, auth = sample / "BLL_Teams.py", sample / "BLL_Auth.py"
+    teams.write_text(
+        teams.read_text()
+        .replace('description="URL-safe name"', 'description="URL name"')
+        .replace('ondelete="SET NULL"', 'ondelete="CASCADE"')
+        .replace('DBColumn(server_default="25")', 'DBColumn(server_default="30")')
+    )
+    auth.write_text(
+        auth.read_text().replace(
+            '    deactivated = "deactivated"\n', '    deactivated = "deactivated"\n    banned = "banned"\n'
+        )
+    )
+    assert schema_keys(sample) == {
+        *SAMPLE_KEYS,
+        "teams(owner_id):foreign_key",
+        "teams(owner_id):foreign_key#2",
+        "teams.max_members:server_default",
+        "teams.slug:comment",
+        "users.status (user_status):enum_members",
+    }
+    plan = plan_parity_fixes(load_codebase(sample), "hand-written")
+    assert not plan.unfixable
+    new_auth = next(edit.new_text for edit in plan.edits if edit.path == auth)
+    # The enum's members are rewritten; its class statement, comment included, stays as written.
+    assert "class UserStatus(str, enum.Enum):  # noqa: UP042 - written for Python 3.10\n" in new_auth
+    assert "banned" not in new_auth
+    plan.write()
+    assert schema_keys(sample) == set()
