@@ -43,7 +43,7 @@ from dbkit.migrate.codemod.scaffold.results import ScaffoldError, ScaffoldResult
 from dbkit.migrate.codemod.scaffold.source import format_source
 from dbkit.migrate.files import write_atomically
 from dbkit.migrate.source.codebase import Codebase, GeneratedModel, column_attribute_names, load_codebase
-from dbkit.migrate.source.parity import Difference, ParityReport, parity
+from dbkit.migrate.source.parity import Difference, ParityReport, compare_table, parity
 
 Decision = Literal["hand-written", "generated"]
 DECISIONS: tuple[Decision, ...] = get_args(Decision)
@@ -358,21 +358,16 @@ def _verify(
     known: dict[str, tuple[str, Difference]],
     planned: dict[str, tuple[str, Difference]],
 ) -> dict[str, str]:
-    """Table → why its rewrite is not kept (empty when every planned difference is gone)."""
-    root = codebase.path
-    with tempfile.TemporaryDirectory(prefix="dbkit-parity-fix-") as directory:
-        copy = Path(directory) / root.name
-        shutil.copytree(root, copy, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3", "*.db"))
-        for edit in edits:
-            (copy / edit.path.relative_to(root)).write_text(edit.new_text, encoding="utf-8")
-        after = load_codebase(copy)
-        edited = {edit.path.name for edit in edits}
-        broken = [problem for problem in after.errors if Path(problem.file).name in edited]
-        tables = {table for table, _ in planned.values()}
-        if broken:
-            reason = f"the rewritten model does not load ({broken[0]}); rewrite it by hand"
-            return dict.fromkeys(tables, reason)
-        now = schema_difference_keys(parity(after))
+    """Table → why its rewrite is not kept (empty when every planned difference is gone and no
+    table of an edited file gained one)."""
+    edited = {edit.path.name for edit in edits}
+    tables = {table for table, _ in planned.values()}
+    after = _load_edited(codebase, edits)
+    broken = [problem for problem in after.errors if Path(problem.file).name in edited]
+    if broken:
+        reason = f"the rewritten model does not load ({broken[0]}); rewrite it by hand"
+        return dict.fromkeys(tables, reason)
+    now = _schema_keys_against(codebase, after, edited)
     failed: dict[str, str] = {}
     for key, (table, _) in planned.items():
         if key in now:
@@ -383,11 +378,44 @@ def _verify(
                 f"generated={difference.generated!r}); edit the model by hand",
             )
     for key, (table, _) in now.items():
-        if table in tables and key not in known:
-            failed.setdefault(
-                table, f"dbkit's rewrite would add the difference {key}; edit the model by hand"
-            )
+        if key not in known:
+            blamed = [
+                t for t in tables if Path(codebase.models[t].file).name == after.models[table].file
+            ] or [table]
+            for name in blamed:
+                failed.setdefault(
+                    name, f"dbkit's rewrite would add the difference {key}; edit the model by hand"
+                )
     return failed
+
+
+def _load_edited(codebase: Codebase, edits: tuple[FileEdit, ...]) -> Codebase:
+    """A scratch copy of the codebase with the edits applied, loaded: its ``BLL_*.py`` side alone when
+    that loads (the hand-written side did not change, and importing it again can take long), else whole."""
+    root = codebase.path
+    with tempfile.TemporaryDirectory(prefix="dbkit-parity-fix-") as directory:
+        for skipped in ("DB_*.py", None):
+            copy = Path(directory) / ("models" if skipped else "whole") / root.name
+            patterns = ["__pycache__", "*.sqlite3", "*.db", *([skipped] if skipped else [])]
+            shutil.copytree(root, copy, ignore=shutil.ignore_patterns(*patterns))
+            for edit in edits:
+                (copy / edit.path.relative_to(root)).write_text(edit.new_text, encoding="utf-8")
+            after = load_codebase(copy)
+            if not after.errors:
+                break
+    return after
+
+
+def _schema_keys_against(
+    codebase: Codebase, after: Codebase, edited: set[str]
+) -> dict[str, tuple[str, Difference]]:
+    """The schema differences between the original hand-written tables and the edited files' models."""
+    compared = [
+        compare_table(hand, after.models[name])
+        for name, hand in sorted(codebase.hand_written.items())
+        if name in after.models and after.models[name].file in edited and after.models[name].table is not None
+    ]
+    return schema_difference_keys(ParityReport(tuple(compared)))
 
 
 class _NotRewrittenError(Exception):

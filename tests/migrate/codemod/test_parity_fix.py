@@ -417,3 +417,30 @@ def test_comments_foreign_keys_server_defaults_and_enum_members_are_rewritten(sa
     assert "banned" not in new_auth
     plan.write()
     assert schema_keys(sample) == set()
+
+
+def test_a_rewrite_that_does_not_remove_the_difference_is_not_kept(tmp_path: Path) -> None:
+    # The second statement of `sku` wins in Python: rewriting the first changes nothing.
+    shadowed = SHOP_BLL.replace(
+        "        legacy_code: str | None = Field(None, max_length=10)\n",
+        "        legacy_code: str | None = Field(None, max_length=10)\n"
+        '        sku: Annotated[str, DBColumn(unique=True)] = Field(description="Stock keeping unit", max_length=30)\n',
+    )
+    root = write_codebase(tmp_path / "shop", {"DB_Shop.py": SHOP_DB, "BLL_Shop.py": shadowed})
+    plan = plan_parity_fixes(load_codebase(root), {"products.sku:type": "hand-written"})
+    assert not plan.edits and not plan.fixed
+    ((key, reason),) = plan.unfixable
+    assert key == "products.sku:type"
+    assert reason.startswith("after dbkit's rewrite parity still shows products.sku:type")
+
+
+def test_a_model_file_importing_the_hand_written_module_is_checked_with_it(tmp_path: Path) -> None:
+    importing = SHOP_BLL.replace(
+        'class ProductStatus(enum.Enum):\n        draft = "draft"\n        live = "live"\n',
+        "from DB_Shop import Status as ProductStatus\n",
+    )
+    root = write_codebase(tmp_path / "shop", {"DB_Shop.py": SHOP_DB, "BLL_Shop.py": importing})
+    plan = plan_parity_fixes(load_codebase(root), {"products.sku:type": "hand-written"})
+    assert plan.fixed == ("products.sku:type",) and not plan.unfixable
+    plan.write()
+    assert "products.sku:type" not in schema_keys(root)
