@@ -150,3 +150,16 @@ def test_a_file_changed_after_the_decisions_is_not_overwritten(sample: Path) -> 
     assert widget.apply() == []
     assert "Not written:" in widget.status.value and "BLL_Teams.py changed since" in widget.status.value
     assert teams.read_text().endswith("# edited in the editor meanwhile\n")
+
+
+def test_a_codebase_without_schema_differences_has_nothing_to_decide(sample: Path) -> None:
+    parity_decisions(sample, api.parity(sample), "hand-written").apply()
+    widget = parity_decisions(sample, api.parity(sample))
+    assert widget.toggles == {} and widget.decisions == {}
+    assert widget.button.description == "Nothing to write" and widget.button.disabled
+    assert repr(widget).splitlines() == [
+        "Parity decisions (run the notebook to use the controls)",
+        "No schema-level difference: nothing to decide.",
+        "no schema-level difference",
+        "Nothing to write",
+    ]
