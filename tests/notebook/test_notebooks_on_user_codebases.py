@@ -82,18 +82,24 @@ def tree_digest(*paths: Path) -> dict[str, str]:
 
 
 def output_text(notebook: dict[str, Any]) -> str:
-    """Everything the executed notebook shows: streams, rich outputs (text, HTML, Markdown) and errors."""
+    """Everything the executed notebook shows: streams, rich outputs (text, HTML, Markdown) and errors.
+
+    Stream chunks are concatenated as printed (the kernel may split one ``print`` over two outputs).
+    """
     parts = []
     for cell in notebook["cells"]:
         for output in cell.get("outputs", []):
-            parts.append("".join(output.get("text", "")))
+            if output["output_type"] == "stream":
+                parts.append("".join(output["text"]))
+                continue
             parts.extend(
-                "".join(value) if isinstance(value, list) else str(value)
+                "\n" + ("".join(value) if isinstance(value, list) else str(value)) + "\n"
                 for mime, value in output.get("data", {}).items()
                 if mime.startswith("text/")
             )
-            parts.extend(output.get("traceback", []))
-    return "\n".join(parts)
+            parts.extend(f"\n{line}\n" for line in output.get("traceback", []))
+        parts.append("\n")
+    return "".join(parts)
 
 
 def run_notebook(
