@@ -419,4 +419,5 @@ def shown_check(plan: FieldPlan, dialect: sa.Dialect) -> str:
     """The plan's SQL condition as text, literals inlined (the report's honest accounting)."""
     if plan.check is None:
         return plan.reason
-    return str(plan.check.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    text = str(plan.check.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    return text.replace("%%", "%") if dialect.paramstyle in ("format", "pyformat") else text

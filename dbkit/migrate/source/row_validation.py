@@ -282,21 +282,19 @@ class TableChecker:
             ok = sa.and_(*(plan.check for plan in plans if plan.check is not None))
             selected.append(sa.case((ok, 0), else_=1).label("recheck"))
         statement = sa.select(*selected).select_from(self.model.table).order_by(*self.key_columns)
-        result = connection.execution_options(stream_results=True, yield_per=self.batch_size).execute(
-            statement
-        )
         readers: list[Callable[[Any], Any] | None] | None = None
-        for batch in result.partitions(self.batch_size):
-            if readers is None:  # a server-side cursor describes its columns once rows are fetched
-                codes = _type_codes(result, len(selected))
-                readers = self._readers(python, codes, connection.dialect)
-                self.key_readers = [
-                    column.type._cached_result_processor(connection.dialect, code)  # type: ignore[attr-defined]
-                    for column, code in zip(self.key_columns, codes[len(python) :], strict=False)
-                ]
-            self._check_batch(connection, batch, names, readers)
-            if progress is not None:
-                progress(self.result.table, self.result.rows)
+        with _driver_cursor(connection, statement) as cursor:
+            while batch := cursor.fetchmany(self.batch_size):
+                if readers is None:  # a server-side cursor describes its columns once rows are fetched
+                    codes = [entry[1] for entry in cursor.description]
+                    readers = self._readers(python, codes, connection.dialect)
+                    self.key_readers = [
+                        column.type._cached_result_processor(connection.dialect, code)  # type: ignore[attr-defined]
+                        for column, code in zip(self.key_columns, codes[len(python) :], strict=False)
+                    ]
+                self._check_batch(connection, batch, names, readers)
+                if progress is not None:
+                    progress(self.result.table, self.result.rows)
 
     def _validator(self, keep: set[str]) -> Any:
         """A validator of a list of rows on the ``keep`` fields only (the whole model when it cannot)."""
@@ -393,6 +391,28 @@ class TableChecker:
             result.counts[(name, kind)] += 1
             if len(result.failures) < self.first_failures:
                 result.failures.append(RowFailure(key, name, kind, message, shown(value)))
+
+
+@contextmanager
+def _driver_cursor(connection: sa.Connection, statement: sa.Select[Any]) -> Iterator[Any]:
+    """``statement`` run on the driver's own cursor, server-side on PostgreSQL, in ``connection``'s
+    transaction: batches of plain tuples, without SQLAlchemy's Row per row (about a tenth of the
+    time at 100,000 rows). Its few values are inlined as literals: there are no parameters to pass."""
+    dialect = connection.dialect
+    sql = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+    driver = connection.connection.dbapi_connection
+    assert driver is not None
+    postgresql = dialect.name == "postgresql"
+    cursor = driver.cursor(name="dbkit_validate_rows") if postgresql else driver.cursor()
+    try:
+        # psycopg reads an empty mapping as parameters, undoing the %% that pyformat SQL doubles
+        if postgresql:
+            cursor.execute(sql, {})
+        else:
+            cursor.execute(sql)
+        yield cursor
+    finally:
+        cursor.close()
 
 
 def _raw(column: sa.Column[Any], label: str) -> sa.Label[Any]:

@@ -277,6 +277,38 @@ def test_postgresql_numeric_nan_and_native_enum_labels(tmp_path: Path, postgres_
     ]
 
 
+def test_a_label_with_a_percent_sign_is_matched_as_written(tmp_path: Path, database_url: str) -> None:
+    """psycopg's SQL doubles ``%``: the condition must still match ``'50%'``, so only the bad row is read again."""
+    source = """
+    import enum
+    from typing import Annotated, ClassVar
+
+    from dbkit import DatabaseMixin, DBColumn
+
+
+    class Rate(str, enum.Enum):
+        half = "50%"
+        full = "100%"
+
+
+    class FeeModel(DatabaseMixin):
+        table_name: ClassVar[str] = "fees"
+        audit_columns: ClassVar[bool] = False
+
+        id: Annotated[int, DBColumn(primary_key=True)]
+        rate: Annotated[Rate, DBColumn(native_enum=False, enum_by="value")]
+    """
+    directory = write_codebase(tmp_path / "fees", {"BLL_Fees.py": source})
+    engine = sa.create_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE fees (id INTEGER PRIMARY KEY, rate VARCHAR(10) NOT NULL)"))
+        connection.execute(sa.text("INSERT INTO fees VALUES (1, '50%'), (2, '100%'), (3, '75%')"))
+    engine.dispose()
+    (table,) = validate_rows(load_codebase(directory), database_url).tables
+    assert "rate IN ('100%', '50%')" in table.checked_by_database["rate"]
+    assert (table.rechecked, [(f.key, f.type) for f in table.failures]) == (1, [({"id": 3}, "enum")])
+
+
 # -- the plan, without a database ---------------------------------------------------------------------
 def _plan(model: type[DatabaseMixin], dialect: str, **declared: sa.types.TypeEngine[Any]) -> dict[str, str]:
     table = model.DB.__table__  # type: ignore[attr-defined]
