@@ -237,8 +237,6 @@ def _escape(text: str) -> str:
 # -- Phase 1: a decision per parity difference -----------------------------------------------------
 #: What each decision means to the reviewer, as the toggle labels it.
 DECISION_LABELS = {"hand-written": "database is right", "generated": "model is right"}
-#: Without a decision the model stays as it is (nothing is written until someone decides otherwise).
-DEFAULT_DECISION = "generated"
 
 
 class ParityDecisions:
@@ -260,12 +258,12 @@ class ParityDecisions:
         import ipywidgets as widgets
 
         from dbkit.migrate import api
-        from dbkit.migrate.codemod.parity_fix import schema_difference_keys
+        from dbkit.migrate.codemod.parity_fix import resolve_decisions, schema_difference_keys
 
         self.path = Path(codebase)
         self.report = report
         self.differences = schema_difference_keys(report)
-        initial = _initial_decisions(decisions, self.differences)
+        initial = resolve_decisions(decisions, self.differences)
         #: Loaded once: every re-plan after a toggle reuses it.
         self._codebase = api.load(self.path, strict=True)
         self._plans: dict[tuple[tuple[str, str], ...], ParityFixPlan] = {}
@@ -401,30 +399,6 @@ def button_text(plan: ParityFixPlan) -> str:
         return "Nothing to write"
     count = len(plan.edits)
     return f"Write {count} file{'s' if count != 1 else ''}: {', '.join(path.name for path in plan.files)}"
-
-
-def _initial_decisions(
-    decisions: Mapping[str, Decision] | Decision | None, differences: Mapping[str, Any]
-) -> dict[str, Decision]:
-    """Each key's starting decision; unknown keys or decisions are refused as the engine refuses them."""
-    from dbkit.migrate.codemod.parity_fix import DECISIONS, ParityFixError
-
-    given: Mapping[str, Any] = (
-        dict.fromkeys(differences, decisions) if isinstance(decisions, str) else dict(decisions or {})
-    )
-    unknown = [key for key in given if key not in differences]
-    if unknown:
-        raise ParityFixError(
-            f"no schema difference {', '.join(map(repr, unknown))}; the differences are: "
-            f"{', '.join(differences) or 'none'}."
-        )
-    for key, value in given.items():
-        if value not in DECISIONS:
-            raise ParityFixError(
-                f"{key}: {value!r} is not a decision; use 'hand-written' (the database is right) or "
-                "'generated' (the model is right)."
-            )
-    return {key: given.get(key, DEFAULT_DECISION) for key in differences}
 
 
 def _field(table: str, difference: Difference) -> str:

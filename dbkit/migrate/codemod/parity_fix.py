@@ -218,7 +218,7 @@ def plan_parity_fixes(
     report = parity(codebase)
     known = schema_difference_keys(report)
     selected = _selected(known, report, tables)
-    chosen = _resolve(decisions, selected, known)
+    chosen = resolve_decisions(decisions, known, selected)
     hand_written = {key: selected[key] for key, decision in chosen.items() if decision == "hand-written"}
     edits, unfixable, fixed = _checked_edits(codebase, known, hand_written, chosen)
     generated = [selected[key] for key, decision in chosen.items() if decision == "generated"]
@@ -246,23 +246,28 @@ def _selected(
     return {key: value for key, value in known.items() if value[0] in tables}
 
 
-def _resolve(
-    decisions: Mapping[str, Decision] | Decision,
-    selected: dict[str, tuple[str, Difference]],
-    known: dict[str, tuple[str, Difference]],
+def resolve_decisions(
+    decisions: Mapping[str, Decision] | Decision | None,
+    known: Mapping[str, Any],
+    selected: Mapping[str, Any] | None = None,
 ) -> dict[str, Decision]:
+    """Each key of ``selected`` (default: every ``known`` key) → its decision: ``decisions`` as one
+    word for all or per key; a key left out is ``"generated"`` (nothing in the source changes).
+    A key that is not ``known`` or a word that is not a decision raises :class:`ParityFixError`."""
+    keys = known if selected is None else selected
     if isinstance(decisions, str):
         _check_decision(decisions, "the decision")
-        return dict.fromkeys(selected, decisions)
-    unknown = [key for key in decisions if key not in known]
+        return dict.fromkeys(keys, decisions)
+    given = dict(decisions or {})
+    unknown = [key for key in given if key not in known]
     if unknown:
         raise ParityFixError(
             f"no schema difference {', '.join(map(repr, unknown))}; the differences are: "
             f"{', '.join(known) or 'none'}."
         )
-    for key, decision in decisions.items():
+    for key, decision in given.items():
         _check_decision(decision, key)
-    return {key: decisions.get(key, "generated") for key in selected}
+    return {key: given.get(key, "generated") for key in keys}
 
 
 def _check_decision(decision: str, what: str) -> None:
