@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, fields, replace
 from functools import cached_property, lru_cache
@@ -322,9 +323,27 @@ def type_spec(sa_type: Any) -> TypeSpec:
     A ``TypeDecorator`` is read through its ``impl``; a ``with_variant`` type by its base type
     (the generic one a model declares) plus the variants that differ from it; dialect types by the
     generic kind they belong to.
+
+    Remembered per type instance, weakly: SQLAlchemy treats a type instance as fixed once used
+    (each dialect caches its processors by the instance, ``dialect._type_memos``), and a session
+    that compares the same models again (parity, then diff, then parity after a fix elsewhere)
+    reads each of their types once.
     """
     if isinstance(sa_type, type):
         sa_type = sa_type()
+    try:
+        spec = _SPEC_OF_TYPE.get(sa_type)
+    except TypeError:  # unhashable, or not weakly referenceable: read it every time
+        return _type_spec(sa_type)
+    if spec is None:
+        spec = _SPEC_OF_TYPE[sa_type] = _type_spec(sa_type)
+    return spec
+
+
+_SPEC_OF_TYPE: weakref.WeakKeyDictionary[Any, TypeSpec] = weakref.WeakKeyDictionary()
+
+
+def _type_spec(sa_type: Any) -> TypeSpec:
     if _chooses_per_dialect(sa_type):
         return _per_dialect_spec(sa_type)
     variant_mapping = getattr(sa_type, "_variant_mapping", None)

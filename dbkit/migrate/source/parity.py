@@ -17,6 +17,7 @@ Schema facts come from the snapshot diff (:mod:`dbkit.migrate.diff.compare`), so
 from __future__ import annotations
 
 import enum
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -230,11 +231,28 @@ def _python_type_differences(table: str, hand: sa.Table, generated: sa.Table) ->
         other = generated.c.get(column.name)
         if other is None:
             continue
-        mine, theirs = value_type(column.type).python_type, value_type(other.type).python_type
-        if _type_key(mine) != _type_key(theirs):
+        if column.type is other.type:
+            continue
+        mine, theirs = _python_type_of(column.type), _python_type_of(other.type)
+        if mine is not theirs and _type_key(mine) != _type_key(theirs):
             where = f"{table}.{column.name}"
             found.append(Difference("python_type", where, "orm", _type_label(mine), _type_label(theirs)))
     return found
+
+
+def _python_type_of(sa_type: Any) -> Any:
+    """:func:`value_type`'s Python type, remembered per type instance (weakly, as
+    :func:`~dbkit.migrate.schema.snapshot.type_spec` remembers specs): parity asks it of every column."""
+    try:
+        known = _PYTHON_TYPES.get(sa_type)
+    except TypeError:  # unhashable, or not weakly referenceable
+        return value_type(sa_type).python_type
+    if known is None:
+        known = _PYTHON_TYPES[sa_type] = (value_type(sa_type).python_type,)
+    return known[0]
+
+
+_PYTHON_TYPES: weakref.WeakKeyDictionary[Any, tuple[Any]] = weakref.WeakKeyDictionary()
 
 
 def _type_key(python_type: Any) -> Any:
@@ -282,9 +300,7 @@ def _relationship_differences(
         where = f"{table}.{name}"
         if shape is None or other is None or shape["target"] != other["target"]:
             found.append(
-                Difference(
-                    "relationship", where, "orm", shape and shape["target"], other and other["target"]
-                )
+                Difference("relationship", where, "orm", shape and shape["target"], other and other["target"])
             )
             continue
         found.extend(
