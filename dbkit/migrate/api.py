@@ -221,9 +221,12 @@ def snapshots_of(*sources: str | Path | Snapshot) -> list[Snapshot]:
     """
     from dbkit.migrate.schema.documents import load_snapshot
     from dbkit.migrate.schema.snapshot import Snapshot
-    from dbkit.migrate.source.parallel import map_in_processes
 
     directories = [str(s) for s in sources if not isinstance(s, Snapshot) and Path(str(s)).is_dir()]
+    if not directories:  # snapshot files and URLs: no worker to start, nor multiprocessing to import
+        return [_as_snapshot(source) for source in sources]
+    from dbkit.migrate.source.parallel import map_in_processes
+
     texts = map_in_processes(_snapshot_text, directories)
     if texts is None:
         return [_as_snapshot(source) for source in sources]
