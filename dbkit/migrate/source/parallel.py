@@ -17,6 +17,7 @@ and inside a kernel (bench/README.md has the figures).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import threading
@@ -74,7 +75,22 @@ def map_in_processes(function: Callable[[Item], Result], items: Sequence[Item]) 
     if strategy == "forkserver":
         context.set_forkserver_preload(FORKSERVER_PRELOAD)
     try:
-        with ProcessPoolExecutor(len(items), mp_context=context) as pool:
+        with ProcessPoolExecutor(len(items), mp_context=context, initializer=_worker_start) as pool:
             return list(pool.map(function, items))
     except Exception:  # a worker's error is re-raised by the sequential run the caller falls back to
         return None
+
+
+def _worker_start() -> None:
+    """Each worker runs one item and exits: the cyclic collector only re-reads what it imported.
+
+    Loading a codebase builds hundreds of thousands of long-lived objects (modules, classes,
+    tables, mappers) and almost no garbage; full collections over them were pure cost, and
+    the process's exit frees everything at once.
+    """
+    if os.environ.get(WORKER_GC_ENV) != "1":
+        gc.disable()
+
+
+#: Set to 1 to keep the cyclic collector running in workers (benchmarks compare both).
+WORKER_GC_ENV = "DBKIT_WORKER_GC"
