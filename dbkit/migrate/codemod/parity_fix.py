@@ -888,10 +888,42 @@ class _TableEdit:
         )
 
     def _inherited_from(self, name: str) -> str:
+        """The base the field comes from, as the class statement writes it (``UserModel.ReferenceID``)."""
+        node = self._base_supplying(name)
+        if node is not None:
+            return f"the base {ast.get_source_segment(self.source.text, node) or ast.unparse(node)}"
         for base in self.model.model.__mro__[1:]:
-            if name in getattr(base, "__annotations__", {}) or name in getattr(base, "model_fields", {}):
+            if name in getattr(base, "model_fields", {}):
                 return base.__qualname__
         return "a base class"
+
+    def _base_supplying(self, name: str) -> ast.expr | None:
+        """The class statement's base that brings the field ``name`` (bases as written ↔ ``__bases__``)."""
+        bases = self.model.model.__bases__
+        if len(bases) != len(self.class_def.bases):
+            return None
+        for base, node in zip(bases, self.class_def.bases, strict=True):
+            if name in getattr(base, "model_fields", {}):
+                return node
+        return None
+
+    def _reference_base(self, name: str) -> ast.expr | None:
+        """The ``XModel.ReferenceID`` (``.Optional``) base bringing the field, when that is where it comes from."""
+        node = self._base_supplying(name)
+        text = ast.unparse(node) if node is not None else ""
+        return node if text.endswith((".ReferenceID", ".ReferenceID.Optional")) else None
+
+    def _remove_base(self, node: ast.expr) -> None:
+        """Take one base out of the class statement, with the comma that separated it."""
+        bases = self.class_def.bases
+        index = bases.index(node)
+        if index + 1 < len(bases):
+            start, end = self.source.span(node)[0], self.source.span(bases[index + 1])[0]
+        elif index > 0:
+            start, end = self.source.span(bases[index - 1])[1], self.source.span(node)[1]
+        else:
+            raise _NotRewrittenError(f"{self.model.class_name}'s only base cannot be removed")
+        self.source.replacements.append((start, end, ""))
 
     def _rewrite_field(self, column: str, keys: list[str]) -> None:
         generator, _ = self.rewriter.scaffold()
@@ -899,11 +931,14 @@ class _TableEdit:
         exists = self.model.table is not None and column in self.model.table.c
         name = self._field_name(column) if exists else planned.name
         statement = self._statement(name)
-        if exists and statement is None:
+        reference_base = self._reference_base(name) if exists and statement is None else None
+        if exists and statement is None and reference_base is None:
             raise _NotRewrittenError(
                 f"{self.table}.{column} comes from {self._inherited_from(name)}, not from a field of "
                 f"{self.model.class_name}; change it there, or declare the field in the class by hand"
             )
+        if reference_base is not None:  # the reference becomes a field of its own, as scaffold writes it
+            self._remove_base(reference_base)
         plan = _renamed(planned, name, column)
         if statement is not None:
             plan = _keeping_validation(plan, statement, self.source)
@@ -937,10 +972,18 @@ class _TableEdit:
                 return
         fields = [n for n in self.class_def.body if isinstance(n, ast.AnnAssign) and not _is_class_var(n)]
         if fields:
-            at = self.source.offset(fields[0].lineno, 0)
+            at = self.source.offset(self._comments_above(fields[0]), 0)
             self.source.replacements.append((at, at, f"{self._indent()}{text}\n"))
         else:
             self._insert_in_class(self.class_def.body[-1], text)
+
+    def _comments_above(self, statement: ast.stmt) -> int:
+        """The first line of the comment block directly above ``statement`` (its own line if none)."""
+        lines = self.source.lines
+        first = statement.lineno
+        while first > 1 and lines[first - 2].lstrip().startswith("#"):
+            first -= 1
+        return first
 
     def _insert_in_class(self, after: ast.stmt, text: str) -> None:
         at = self.source.line_span(after)[1]

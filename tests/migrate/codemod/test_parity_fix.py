@@ -246,7 +246,7 @@ def test_a_missing_import_is_added_to_the_module(shop: Path) -> None:
     assert schema_keys(shop) == set()
 
 
-def test_a_column_from_a_reference_base_is_not_rewritten_and_says_where_it_comes_from(sample: Path) -> None:
+def test_a_column_from_a_reference_base_becomes_a_field_of_its_own(sample: Path) -> None:
     teams = sample / "BLL_Teams.py"
     teams.write_text(
         teams.read_text().replace(
@@ -256,10 +256,45 @@ def test_a_column_from_a_reference_base_is_not_rewritten_and_says_where_it_comes
     codebase = load_codebase(sample)
     assert "user_teams.user_id:nullable" in schema_difference_keys(parity(codebase))
     plan = plan_parity_fixes(codebase, {"user_teams.user_id:nullable": "hand-written"})
+    assert plan.fixed == ("user_teams.user_id:nullable",) and not plan.unfixable
+    diff = plan.diff()
+    assert (
+        "-class UserTeamModel(ApplicationModel, UserModel.ReferenceID.Optional, TeamModel.ReferenceID, DatabaseMixin):"
+        in diff
+    )
+    assert "+class UserTeamModel(ApplicationModel, TeamModel.ReferenceID, DatabaseMixin):" in diff
+    assert (
+        '+    user_id: Annotated[str, DBColumn(references=UserModel, relationship="user")] = Field(' in diff
+    )
+    # The new field goes above the comment block that belongs to the next field.
+    assert "+    )\n     # Deliberate drift: DB_Teams.UserTeam has a ``role`` relationship" in diff
+    plan.write()
+    assert "user_teams.user_id:nullable" not in schema_keys(sample)
+
+
+def test_a_column_from_another_base_is_not_rewritten_and_says_which(shop: Path) -> None:
+    bll = shop / "BLL_Shop.py"
+    text = bll.read_text().replace(
+        "class ProductModel(DatabaseMixin):",
+        'class Priced(BaseModel):\n    price: Annotated[decimal.Decimal, DBColumn(server_default="1")] = Field(\n'
+        "        max_digits=10, decimal_places=2\n    )\n\n\nclass ProductModel(Priced, DatabaseMixin):",
+    )
+    text = text.replace(
+        '    price: Annotated[decimal.Decimal, DBColumn(server_default="0")] = Field(max_digits=10, decimal_places=2)\n',
+        "",
+    )
+    bll.write_text(text.replace("from pydantic import Field", "from pydantic import BaseModel, Field"))
+    codebase = load_codebase(shop)
+    assert "products.price:server_default" in schema_difference_keys(parity(codebase))
+    plan = plan_parity_fixes(codebase, {"products.price:server_default": "hand-written"})
     assert not plan.edits
-    ((key, reason),) = plan.unfixable
-    assert key == "user_teams.user_id:nullable"
-    assert "user_teams.user_id comes from" in reason and "not from a field of UserTeamModel" in reason
+    assert plan.unfixable == (
+        (
+            "products.price:server_default",
+            "products.price comes from the base Priced, not from a field of ProductModel; change it there, "
+            "or declare the field in the class by hand",
+        ),
+    )
 
 
 def test_a_field_is_not_rewritten_when_another_of_its_differences_is_decided_generated(sample: Path) -> None:
