@@ -23,6 +23,7 @@ import ast
 import builtins
 import difflib
 import enum
+import re
 import shutil
 import sys
 import tempfile
@@ -107,8 +108,8 @@ class FileEdit:
         name = self.path.relative_to(self.root).as_posix()
         return "".join(
             difflib.unified_diff(
-                self.old_text.splitlines(keepends=True),
-                self.new_text.splitlines(keepends=True),
+                _source_lines(self.old_text),
+                _source_lines(self.new_text),
                 f"a/{name}",
                 f"b/{name}",
             )
@@ -186,7 +187,7 @@ class ParityFixPlan:
         """Write every edited file (each atomically), or none: refused when a file changed on disk
         since the plan was made; a failure part way puts back the files already written."""
         for edit in self.edits:
-            current = edit.path.read_text(encoding="utf-8") if edit.path.exists() else None
+            current = _read(edit.path) if edit.path.exists() else None
             if current != edit.old_text:
                 raise ParityFixError(
                     f"{edit.path} changed since the parity fixes were planned; plan them again. Nothing was written."
@@ -444,12 +445,12 @@ class _Source:
 
     @classmethod
     def read(cls, path: Path) -> _Source:
-        text = path.read_text(encoding="utf-8")
+        text = _read(path)
         return cls(path, path.stem, text, ast.parse(text, filename=str(path)))
 
     @property
     def lines(self) -> list[str]:
-        return self.text.splitlines(keepends=True)
+        return _source_lines(self.text)
 
     def offset(self, lineno: int, col_bytes: int) -> int:
         """The character offset of an ``ast`` position (``col_offset`` counts UTF-8 bytes)."""
@@ -491,7 +492,33 @@ class _Source:
         for _, (start, end, new) in ordered:
             text = text[:start] + new + text[end:]
         local = {path.stem for path in self.path.parent.iterdir() if path.suffix == ".py" or path.is_dir()}
-        return _with_imports(text, self.new_imports, local)
+        text = _with_imports(text, self.new_imports, local)
+        if "\r\n" in self.text and self.text.count("\n") == self.text.count(
+            "\r\n"
+        ):  # a Windows file stays one
+            text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+        return text
+
+
+_LINE_END = re.compile(r"\r\n|\n|\r")
+
+
+def _source_lines(text: str) -> list[str]:
+    """The lines as Python's parser counts them (``str.splitlines`` also splits at form feeds and
+    other separators a comment or string may hold, which would shift every ``ast`` position)."""
+    lines, start = [], 0
+    for match in _LINE_END.finditer(text):
+        lines.append(text[start : match.end()])
+        start = match.end()
+    if start < len(text):
+        lines.append(text[start:])
+    return lines
+
+
+def _read(path: Path) -> str:
+    """A file's text exactly, its line endings untranslated (a CRLF file is written back as one)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return handle.read()
 
 
 def _with_imports(text: str, imports: list[Import], local: set[str]) -> str:
@@ -501,7 +528,7 @@ def _with_imports(text: str, imports: list[Import], local: set[str]) -> str:
     if not imports:
         return text
     tree = ast.parse(text)
-    lines = text.splitlines(keepends=True)
+    lines = _source_lines(text)
     extra: list[tuple[str, bool]] = []  # (line, is a plain ``import``)
     by_module: dict[str, list[str]] = {}
     for origin in dict.fromkeys(imports):

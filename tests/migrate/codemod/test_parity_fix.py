@@ -479,3 +479,18 @@ def test_a_model_file_importing_the_hand_written_module_is_checked_with_it(tmp_p
     assert plan.fixed == ("products.sku:type",) and not plan.unfixable
     plan.write()
     assert "products.sku:type" not in schema_keys(root)
+
+
+def test_a_windows_file_with_a_form_feed_keeps_its_line_endings_and_every_other_byte(sample: Path) -> None:
+    auth = sample / "BLL_Auth.py"
+    text = auth.read_text().replace("# Deliberate drift:", "# \x0c Deliberate drift:")
+    auth.write_bytes(text.replace("\n", "\r\n").encode())
+    before = auth.read_bytes()
+    plan = plan_parity_fixes(load_codebase(sample), {"roles.name:type": "hand-written"})
+    plan.write()
+    after = auth.read_bytes()
+    old_lines, new_lines = before.split(b"\r\n"), after.split(b"\r\n")
+    assert len(old_lines) == len(new_lines) and b"\n" not in after.replace(b"\r\n", b"")
+    changed = [(a, b) for a, b in zip(old_lines, new_lines, strict=True) if a != b]
+    assert len(changed) == 1 and b"max_length=64" in changed[0][0] and b"max_length=50" in changed[0][1]
+    assert "roles.name:type" not in schema_keys(sample)
