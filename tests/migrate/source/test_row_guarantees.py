@@ -374,3 +374,38 @@ def test_sqlite_proves_only_the_rowid() -> None:
     }
     stored["id"] = StoredColumn("id", sa.INTEGER(), False, rowid=False)  # INT, or WITHOUT ROWID
     assert plan_fields(Plain, fields, stored, "sqlite")[0].how == "sql"
+
+
+def test_a_model_with_post_init_is_validated_whole(tmp_path: Path) -> None:
+    """``model_post_init`` runs only on an instance: such a model keeps every field, validated as a model."""
+    source = """
+    from typing import Annotated, Any, ClassVar
+
+    from dbkit import DatabaseMixin, DBColumn
+    from pydantic import Field
+
+
+    class TagModel(DatabaseMixin):
+        table_name: ClassVar[str] = "tags"
+        audit_columns: ClassVar[bool] = False
+
+        id: Annotated[int, DBColumn(primary_key=True)]
+        name: str = Field(max_length=5)
+
+        def model_post_init(self, context: Any) -> None:
+            if self.name == "admin":
+                raise ValueError("reserved name")
+    """
+    directory = write_codebase(tmp_path / "tags", {"BLL_Tags.py": source})
+    url = f"sqlite:///{tmp_path / 'tags.sqlite3'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE tags (id INTEGER PRIMARY KEY, name VARCHAR(20) NOT NULL)"))
+        connection.execute(sa.text("INSERT INTO tags VALUES (1, 'ok'), (2, 'admin'), (3, 'toolong')"))
+    engine.dispose()
+    (table,) = validate_rows(load_codebase(directory), url).tables
+    assert (table.proven_by_ddl, table.checked_by_database) == ({}, {})
+    assert sorted((f.key["id"], f.type) for f in table.failures) == [
+        (2, "value_error"),
+        (3, "string_too_long"),
+    ]
