@@ -121,12 +121,10 @@ class RevisionItem(NamedTuple):
 
     table: str
     difference: Difference
-    #: What lint says about the change the revision makes for it (risk, refused or allowed, locks).
+    #: What lint says about the change(s) the revision makes for it (risk, refused or allowed, locks).
     verdict: str
-
-    @property
-    def key(self) -> str:
-        return difference_key(self.table, self.difference)
+    #: The difference's key (:func:`schema_difference_keys`: ``#2`` when two share a name).
+    key: str
 
 
 class Unfixable(NamedTuple):
@@ -222,7 +220,7 @@ def plan_parity_fixes(
     chosen = resolve_decisions(decisions, known, selected)
     hand_written = {key: selected[key] for key, decision in chosen.items() if decision == "hand-written"}
     edits, unfixable, fixed = _checked_edits(codebase, known, hand_written, chosen)
-    generated = [selected[key] for key, decision in chosen.items() if decision == "generated"]
+    generated = [(key, selected[key]) for key, decision in chosen.items() if decision == "generated"]
     return ParityFixPlan(
         root=codebase.path,
         edits=edits,
@@ -280,18 +278,27 @@ def _check_decision(decision: str, what: str) -> None:
 
 
 # -- the revision side ----------------------------------------------------------------------------
-def _revision_items(codebase: Codebase, chosen: list[tuple[str, Difference]]) -> Iterator[RevisionItem]:
-    """Each difference with the lint verdict of the revision change it becomes (hints applied)."""
+def _revision_items(
+    codebase: Codebase, chosen: list[tuple[str, tuple[str, Difference]]]
+) -> Iterator[RevisionItem]:
+    """Each difference with the lint verdict of the revision change(s) it becomes (hints applied)."""
     if not chosen:
         return
-    findings = _findings_by_difference(codebase)
-    for table, difference in chosen:
-        finding = findings.get(difference_key(table, difference))
-        yield RevisionItem(table, difference, _verdict_text(finding, findings.get(None)))
+    findings = _revision_findings(codebase)
+    for key, (table, difference) in chosen:
+        if isinstance(findings, str):
+            verdict = findings
+        else:
+            matching = [finding for found, finding in findings if _same_change(found, table, difference)]
+            verdict = " | ".join(_verdict_text(finding) for finding in matching) or (
+                "no revision change matches it (a migration_notes hint turns it into another change)"
+            )
+        yield RevisionItem(table, difference, verdict, key)
 
 
-def _findings_by_difference(codebase: Codebase) -> dict[Any, Any]:
-    """Difference key → lint finding of the Phase 2 revision (hand-written schema → models)."""
+def _revision_findings(codebase: Codebase) -> list[tuple[tuple[str | None, Difference], Any]] | str:
+    """The Phase 2 revision's lint findings (hand-written schema → models), each with the parity
+    difference its change describes; the reason instead when that revision cannot be planned."""
     from dbkit.migrate.diff.hints import apply_hints, hints_from_snapshot
     from dbkit.migrate.schema.from_models import snapshot_from_metadata
     from dbkit.migrate.source.parity import _from_change
@@ -307,19 +314,29 @@ def _findings_by_difference(codebase: Codebase) -> dict[Any, Any]:
         new = snapshot_from_metadata([generated[name] for name in both], notes)
         verdict = apply_hints(old, new, hints_from_snapshot(new)).lint(snapshot=new)
     except DbkitError as exc:
-        return {None: f"no lint verdict: the revision cannot be planned ({exc})"}
-    found: dict[Any, Any] = {}
-    for finding in verdict.findings:
-        for difference in _from_change(finding.change):
-            found[difference_key(finding.change.table or "", difference)] = finding
-    return found
+        return f"no lint verdict: the revision cannot be planned ({exc})"
+    return [
+        ((finding.change.table, difference), finding)
+        for finding in verdict.findings
+        for difference in _from_change(finding.change)
+    ]
 
 
-def _verdict_text(finding: Any, failure: str | None) -> str:
-    if finding is None:
-        return (
-            failure or "no revision change matches it (a migration_notes hint turns it into another change)"
-        )
+def _same_change(found: tuple[str | None, Difference], table: str, difference: Difference) -> bool:
+    """Whether a revision change is the one for ``difference``: the same difference of the same table,
+    or, for enum members, a change of that enum type (the revision changes a type, not a column)."""
+    changed_table, changed = found
+    if difference.kind == "enum_members" and changed.kind == "enum_members":
+        return _enum_name(changed.object) == _enum_name(difference.object)
+    return changed_table == table and changed == difference
+
+
+def _enum_name(label: str) -> str:
+    """``users.status (user_status)`` → ``user_status``."""
+    return label.rsplit("(", 1)[-1].rstrip(")")
+
+
+def _verdict_text(finding: Any) -> str:
     parts = [f"{finding.risk}: {finding.change.op} {finding.change.label}"]
     parts.append(f"refused: {finding.refusal}" if finding.refusal else "allowed")
     if finding.plan is not None:

@@ -423,7 +423,8 @@ def test_a_missing_key_column_goes_where_its_column_is_and_the_named_primary_key
     assert schema_keys(root) == set()
 
 
-def test_comments_foreign_keys_server_defaults_and_enum_members_are_rewritten(sample: Path) -> None:
+def drift_more(sample: Path) -> None:
+    """A column comment, a foreign key's ondelete, a server default and an enum member, drifted."""
     teams, auth = sample / "BLL_Teams.py", sample / "BLL_Auth.py"
     teams.write_text(
         teams.read_text()
@@ -436,6 +437,11 @@ def test_comments_foreign_keys_server_defaults_and_enum_members_are_rewritten(sa
             '    deactivated = "deactivated"\n', '    deactivated = "deactivated"\n    banned = "banned"\n'
         )
     )
+
+
+def test_comments_foreign_keys_server_defaults_and_enum_members_are_rewritten(sample: Path) -> None:
+    drift_more(sample)
+    auth = sample / "BLL_Auth.py"
     assert schema_keys(sample) == {
         *SAMPLE_KEYS,
         "teams(owner_id):foreign_key",
@@ -494,3 +500,16 @@ def test_a_windows_file_with_a_form_feed_keeps_its_line_endings_and_every_other_
     changed = [(a, b) for a, b in zip(old_lines, new_lines, strict=True) if a != b]
     assert len(changed) == 1 and b"max_length=64" in changed[0][0] and b"max_length=50" in changed[0][1]
     assert "roles.name:type" not in schema_keys(sample)
+
+
+def test_each_revision_item_has_its_own_key_and_the_verdict_of_its_own_change(sample: Path) -> None:
+    drift_more(sample)
+    plan = plan_parity_fixes(load_codebase(sample), "generated")
+    verdicts = {item.key: item.verdict for item in plan.to_revision}
+    assert len(verdicts) == len(plan.to_revision) == 8
+    assert verdicts["teams(owner_id):foreign_key"].startswith("safe: drop_foreign_key teams(owner_id)")
+    assert verdicts["teams(owner_id):foreign_key#2"].startswith(
+        "data_dependent: add_foreign_key teams(owner_id)"
+    )
+    # The revision adds the member to the enum type: one change, not one per column.
+    assert verdicts["users.status (user_status):enum_members"] == "safe: add_enum_value user_status; allowed"
