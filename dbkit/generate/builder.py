@@ -38,6 +38,11 @@ RESERVED_ATTRIBUTES = frozenset({"metadata", "registry", "query", "__table__", "
 #: Set on every ``DatabaseMixin`` subclass (never on ``DatabaseMixin`` itself) as it is defined, so
 #: the generator recognises models without importing the class that depends on it.
 DATABASE_MODEL_MARKER = "__dbkit_database_model__"
+#: ``MetaData.info`` key: ``{table key: generated class}``. A ``MetaData`` handed to Alembic's env.py
+#: keeps its classes alive, with the ``migration_notes`` of their models, even after the application
+#: drops the manager that generated them (SQLAlchemy's registries are weak). Not ``Table.info``:
+#: Alembic renders that into migration scripts.
+GENERATED_CLASSES_INFO = "dbkit.generated_classes"
 
 
 def is_database_model(candidate: Any) -> bool:
@@ -135,6 +140,9 @@ class ModelGenerator:
                 try:
                     generated = self.build_class(model)
                     self.manager.generated[model] = generated
+                    table = getattr(generated, "__table__", None)
+                    if isinstance(table, sa.Table):
+                        table.metadata.info.setdefault(GENERATED_CLASSES_INFO, {})[table.key] = generated
                 finally:
                     self._in_progress.pop()
                 if outermost:

@@ -39,6 +39,7 @@ from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.orm.mapper import _all_registries  # no public accessor lists the registries
 
+from dbkit.generate.builder import GENERATED_CLASSES_INFO
 from dbkit.migrate.diff.changes import Op, RenameColumn, RenameTable
 from dbkit.migrate.diff.hints import (
     MigrationHints,
@@ -205,10 +206,14 @@ def target_tables(metadata: sa.MetaData | Sequence[sa.MetaData] | None) -> list[
 
 
 def mapped_classes(tables: Iterable[sa.Table]) -> list[type]:
-    """The mapped classes (generated or hand-written) of ``tables``, from every live ORM registry."""
+    """The mapped classes (generated or hand-written) of ``tables``: the generated class each table
+    holds, and the classes of every live ORM registry (hand-written ones live in their modules)."""
 
+    tables = list(tables)
     wanted = {id(table) for table in tables}
-    classes = [
+    held = (table.metadata.info.get(GENERATED_CLASSES_INFO, {}).get(table.key) for table in tables)
+    classes = [cls for cls in held if cls is not None]
+    classes += [
         mapper.class_
         for registry in _all_registries()
         for mapper in _mappers(registry)

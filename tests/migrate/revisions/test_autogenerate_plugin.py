@@ -203,3 +203,17 @@ def test_mapped_classes_are_found_from_the_target_metadata() -> None:
     classes = mapped_classes(metadata.tables.values())
     assert sorted(cls.__dbkit_model__.__name__ for cls in classes) == ["TeamModel", "UserModel"]
     assert dbkit_autogenerate()["autogenerate_plugins"] == ["alembic.autogenerate.*", "dbkit.autogenerate"]
+
+
+def test_metadata_alone_keeps_its_generated_classes_for_the_rewriter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """env.py often keeps only ``target_metadata``; the manager that generated it may be gone, and
+    SQLAlchemy's registries are weak: the classes (and their models' notes) must stay reachable."""
+    import gc
+
+    from dbkit.generate import collector
+
+    monkeypatch.setattr(collector, "FREEZE_AFTER_GENERATION", False)  # a frozen manager would never go
+    metadata = build_models(2)
+    gc.collect()
+    classes = mapped_classes(metadata.tables.values())
+    assert sorted(cls.__tablename__ for cls in classes) == ["squads", "users"]
