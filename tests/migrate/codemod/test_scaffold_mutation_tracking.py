@@ -25,6 +25,7 @@ NOTE_TYPES = '''
 import json
 
 import sqlalchemy as sa
+from sqlalchemy.ext.mutable import MutableDict
 
 
 class JSONEncodedDict(sa.types.TypeDecorator):
@@ -38,6 +39,15 @@ class JSONEncodedDict(sa.types.TypeDecorator):
 
     def process_result_value(self, value, dialect) -> dict:
         return None if value is None else json.loads(value)
+
+
+class TrackedJSON(JSONEncodedDict):
+    """Tracked by its class: every column of this type is a MutableDict."""
+
+    cache_ok = True
+
+
+MutableDict.associate_with(TrackedJSON)
 '''
 
 DB_NOTES = """
@@ -45,7 +55,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.mutable import MutableDict, MutableList
 from sqlalchemy.orm import DeclarativeBase
 
-from note_types import JSONEncodedDict
+from note_types import JSONEncodedDict, TrackedJSON
 
 
 class Base(DeclarativeBase):
@@ -64,6 +74,7 @@ class Note(Base):
     encoded = sa.Column(MutableDict.as_mutable(JSONEncodedDict), nullable=False)
     local = sa.Column(TrackedDict.as_mutable(sa.JSON), nullable=False)
     plain = sa.Column(sa.JSON, nullable=True)
+    by_class = sa.Column(TrackedJSON(), nullable=False)
 """
 
 
@@ -84,9 +95,18 @@ def test_in_place_changes_of_a_tracked_json_field_are_saved_by_the_generated_cla
     assert "DBColumn(sa_type=MutableList.as_mutable(sa.JSON()))" in source
     assert "DBColumn(sa_type=MutableDict.as_mutable(JSONEncodedDict()))" in source
     assert "from sqlalchemy.ext.mutable import MutableDict, MutableList" in source
+    # tracked through its class (associate_with): the type itself carries the tracking
+    assert "    by_class: Annotated[dict[str, Any], DBColumn(sa_type=TrackedJSON())]\n" in source
     engine = sa.create_engine("sqlite://")
     note_class.metadata.create_all(engine)
-    values = {"data": {"a": 1}, "tags": ["x"], "encoded": {"n": 1}, "local": {}, "plain": {"p": 1}}
+    values = {
+        "data": {"a": 1},
+        "tags": ["x"],
+        "encoded": {"n": 1},
+        "local": {},
+        "plain": {"p": 1},
+        "by_class": {},
+    }
     with Session(engine) as session:
         session.add(note_class(id=1, **values))
         session.commit()
@@ -95,6 +115,7 @@ def test_in_place_changes_of_a_tracked_json_field_are_saved_by_the_generated_cla
         note.tags.append("y")
         note.encoded["n"] = 2
         note.plain["p"] = 2  # untracked, as in the hand-written class: not saved
+        note.by_class["c"] = 1
         session.commit()
     with Session(engine) as session:
         note = session.get(note_class, 1)
@@ -104,6 +125,7 @@ def test_in_place_changes_of_a_tracked_json_field_are_saved_by_the_generated_cla
             {"n": 2},
             {"p": 1},
         )
+        assert note.by_class == {"c": 1}
     engine.dispose()
 
 

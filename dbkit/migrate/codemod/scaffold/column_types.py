@@ -20,7 +20,12 @@ from dbkit.errors import DbkitError
 from dbkit.generate.options import DBColumn
 from dbkit.generate.types import FieldContext, TypeRegistry, ValueType, converts_values, value_type
 from dbkit.migrate.codemod.scaffold.code import Attribute, Call, Constant, Expr, Subscript
-from dbkit.migrate.codemod.scaffold.facts import ddl_type, declared_container_type, mutable_tracker
+from dbkit.migrate.codemod.scaffold.facts import (
+    ddl_type,
+    declared_container_type,
+    mutable_tracker,
+    tracks_type_class,
+)
 from dbkit.migrate.codemod.scaffold.plan import FieldPlan, ModelPlan
 from dbkit.migrate.codemod.scaffold.results import ScaffoldError, TableNotScaffoldedError
 from dbkit.migrate.codemod.scaffold.values import ModuleWriter
@@ -107,6 +112,7 @@ class TypePlanner:
         matches = self.registry_type_matches(model, column, found.python_type, field.constraints, DBColumn())
         package = installed_package(type(column.type)) if matches and converting else None
         unwritable = self._checked(column.type, writer) if matches and converting and not package else None
+        written: sa.types.TypeEngine[Any] | None = None
         if package is not None:  # the source ORM's helper: not imported when dbkit's type has its DDL
             reason = f"it comes from the installed package {package!r}, and dbkit's own type has the same DDL"
             self.problem(model.table, column.name, self._conversion_lost_message(column.type, found, reason))
@@ -121,16 +127,26 @@ class TypePlanner:
                 field.constraints = field_constraints(found.storage, found.python_type)
         field.type = writer.annotation(found.python_type)
         self._report_unknown_type(model, column, found, field.type)
-        self._keep_mutation_tracking(model, column, field, writer)
+        self._keep_mutation_tracking(model, column, field, writer, written)
 
     def _keep_mutation_tracking(
-        self, model: ModelPlan, column: sa.Column[Any], field: FieldPlan, writer: ModuleWriter
+        self,
+        model: ModelPlan,
+        column: sa.Column[Any],
+        field: FieldPlan,
+        writer: ModuleWriter,
+        written: sa.types.TypeEngine[Any] | None,
     ) -> None:
         """``sa_type=MutableDict.as_mutable(<the type>)`` when the hand-written attribute tracks in-place
         changes (``obj.settings["k"] = v`` marks the row dirty); without it the generated class would
-        silently stop saving such changes. A tracker that cannot be imported is reported instead."""
+        silently stop saving such changes. A tracker that cannot be imported is reported instead.
+
+        A tracker associated with the type's class (``Mutable.associate_with(JSONType)``) follows any
+        column of that class: when ``sa_type`` writes (``written``) that class, the generated column has it."""
         tracker = mutable_tracker(model.source.mapped_class, column)
         if tracker is None:
+            return
+        if written is not None and tracks_type_class(written, tracker):
             return
         tracker_expr = writer.importable(tracker)
         if tracker_expr is None:
@@ -143,6 +159,14 @@ class TypePlanner:
                 f"DBColumn(sa_type={tracker.__qualname__}.as_mutable(...)), or reassign the whole value.",
             )
             return
+        package = installed_package(tracker)
+        if package is not None:
+            self.problem(
+                model.table,
+                column.name,
+                f"sa_type imports the mutation tracker {tracker.__module__}.{tracker.__qualname__} from the "
+                f"installed package {package!r}: the generated module keeps that dependency.",
+            )
         storage = field.options.get("sa_type") or self.sa_type(model, column, column.type, writer)
         field.options["sa_type"] = Call(Attribute(tracker_expr, "as_mutable"), (storage,))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import typing
 from dataclasses import dataclass
@@ -365,6 +366,25 @@ def mutable_tracker(mapped_class: type | None, column: sa.Column[Any]) -> type |
             if isinstance(cell, type) and issubclass(cell, Mutable):
                 return cell
     return None
+
+
+def tracks_type_class(type_: sa.types.TypeEngine[Any], tracker: type) -> bool:
+    """Whether ``tracker`` follows every column of ``type_``'s class (``Mutable.associate_with``), not
+    only the one type object ``as_mutable`` returned: a probe class mapped on a copy of ``type_`` says."""
+    try:
+        registry = sa.orm.registry()
+        probe_type = copy.copy(type_)
+        table = sa.Table(
+            "dbkit_mutable_probe",
+            registry.metadata,
+            sa.Column("id", sa.Integer, primary_key=True),
+            sa.Column("value", probe_type),
+        )
+        probe = type("MutableProbe", (), {})
+        registry.map_imperatively(probe, table)
+        return mutable_tracker(probe, table.c.value) is tracker
+    except Exception:  # a type that cannot be copied or mapped: assume the tracker is not carried
+        return False
 
 
 def _annotated_container(mapped_class: type, attribute: str) -> type | None:
