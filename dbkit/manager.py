@@ -98,6 +98,17 @@ def _adopted_base(base: Any) -> type[DeclarativeBase]:
     return base
 
 
+def _adopted_metadata(metadata: Any) -> sa.MetaData:
+    """The application's Core ``MetaData``, checked: a fresh declarative base over it makes generated
+    tables join the hand-written ``Table`` declarations (same naming convention, foreign keys resolve)."""
+    if not isinstance(metadata, sa.MetaData):
+        raise ConfigurationError(
+            f"DatabaseManager(metadata={metadata!r}): metadata must be the application's sa.MetaData() "
+            "instance, the one its Core sa.Table(...) declarations are defined on."
+        )
+    return metadata
+
+
 def _enable_sqlite_foreign_keys(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -161,6 +172,8 @@ class DatabaseManager:
     registry, MetaData and naming convention): generated classes then join the hand-written ones,
     so foreign keys and string relationships resolve both ways during a gradual switch. The base
     module hands it to the default manager with ``DatabaseManager.set_default(DatabaseManager(base=Base))``.
+    An application of Core ``sa.Table(..., metadata)`` declarations hands over its ``MetaData``
+    instead: ``DatabaseManager(metadata=metadata)`` builds a fresh base over it (not both).
 
     As in the seed, ``DatabaseManager()`` with no argument is the process-wide instance
     (thread-safe, configured from ``$DATABASE_URL``), also reachable as ``DatabaseManager.default()``.
@@ -186,6 +199,7 @@ class DatabaseManager:
         root_id: str | None = None,
         system_id: str | None = None,
         base: type[Any] | None = None,
+        metadata: sa.MetaData | None = None,
     ) -> None:
         if self.__dict__.get("_initialised"):
             return  # DatabaseManager() handed back the already configured default instance
@@ -196,15 +210,25 @@ class DatabaseManager:
         self.engine_options = dict(engine_options or {})
         self.root_id = root_id or os.environ.get(ROOT_ID_ENV, DEFAULT_ROOT_ID)
         self.system_id = system_id or os.environ.get(SYSTEM_ID_ENV, DEFAULT_SYSTEM_ID)
-        #: Whether ``Base`` is the application's own (``base=``): generated and hand-written classes
-        #: then share one registry and one MetaData (its naming convention included).
-        self.adopted_base = base is not None
-        if base is None:
-            self.metadata = sa.MetaData(naming_convention=naming_convention())
-            self.Base: type[DeclarativeBase] = _make_base(self.metadata)
-        else:
-            self.Base = _adopted_base(base)
+        if base is not None and metadata is not None:
+            raise ConfigurationError(
+                "DatabaseManager(base=..., metadata=...): give one. base= adopts a declarative base (its "
+                "registry and MetaData); metadata= adopts the MetaData of Core tables that have no base."
+            )
+        #: Whether the schema is the application's own (``base=`` or ``metadata=``): generated and
+        #: hand-written tables then share one MetaData (its naming convention included), and with
+        #: ``base=`` one registry too.
+        self.adopted_base = base is not None or metadata is not None
+        if base is not None:
+            self.Base: type[DeclarativeBase] = _adopted_base(base)
             self.metadata = self.Base.metadata
+        else:
+            self.metadata = (
+                _adopted_metadata(metadata)
+                if metadata is not None
+                else sa.MetaData(naming_convention=naming_convention())
+            )
+            self.Base = _make_base(self.metadata)
         #: Generated SQLAlchemy classes, keyed by the Pydantic model they come from.
         self.generated: dict[type, type] = {}
         self._lock = threading.RLock()

@@ -238,12 +238,15 @@ def find_legacy_uses(path: str | Path, legacy_modules: Iterable[str] | None = No
 
 @dataclass(frozen=True)
 class Replacement:
-    """What a hand-written name becomes: ``BLL_Auth.UserModel`` used as ``UserModel.DB`` (or as itself)."""
+    """What a hand-written name becomes: ``BLL_Auth.UserModel`` used as ``UserModel.DB`` (or as itself),
+    or, for a Core table (``books = sa.Table(...)``), as the generated table ``BookModel.DB.__table__``."""
 
     module: str
     name: str
     #: True: the hand-written class becomes the model's generated class, ``UserModel.DB``.
     via_db: bool = True
+    #: True: the hand-written name is a Core ``Table``; it becomes the generated class's table.
+    table: bool = False
 
     @classmethod
     def parse(cls, value: Replacement | str | Any) -> Replacement:
@@ -258,19 +261,39 @@ class Replacement:
 
     @property
     def expression(self) -> str:
+        if self.table:
+            return f"{self.name}.DB.__table__"
         return f"{self.name}.DB" if self.via_db else self.name
 
 
 def replacements_from_scaffold(sources: Iterable[Any], models: Mapping[str, Any]) -> dict[str, Replacement]:
     """``"DB_Auth.User"`` → ``BLL_Auth.UserModel`` from scaffold inputs and ``ScaffoldResult.models``
-    (table name → model); the mapping :func:`plan_rewrite` takes."""
+    (table name → model); the mapping :func:`plan_rewrite` takes.
+
+    A source that is a Core table held by a module-level name (a codebase loader entry, whose
+    ``holder`` is ``DB_Catalog.books``) maps ``"DB_Catalog.books"`` to the model's generated table."""
     found: dict[str, Replacement] = {}
     for source in sources:
         mapped = getattr(source, "mapped_class", None)
         table = source.table.name
-        if mapped is not None and table in models:
-            found[f"{source.module}.{mapped.__name__}"] = Replacement.parse(models[table])
+        if table not in models:
+            continue
+        replacement = Replacement.parse(models[table])
+        if mapped is not None:
+            module = getattr(source, "module", None) or Path(source.file).stem
+            found[f"{module}.{mapped.__name__}"] = replacement
+        elif core_table_holder(getattr(source, "holder", None)) is not None:
+            found[source.holder] = Replacement(replacement.module, replacement.name, table=True)
     return found
+
+
+def core_table_holder(holder: str | None) -> tuple[str, str] | None:
+    """``("DB_Catalog", "books")`` for a Core table held as ``DB_Catalog.books``: a name an import
+    can bind. None for a table reached otherwise (``DB_Core.Model.builds``, ``metadata.tables[...]``)."""
+    module, _, name = (holder or "").rpartition(".")
+    if not module or not name.isidentifier() or not is_legacy_module(module):
+        return None
+    return module, name
 
 
 @dataclass(frozen=True)
@@ -496,7 +519,8 @@ def plan_rewrite(
     ``mapping`` maps a hand-written name (``"DB_Auth.User"``, or just ``"User"``) to its model
     (``"BLL_Auth.UserModel"``, a :class:`Replacement`, or a scaffold ``ModelRef``):
     ``from DB_Auth import User`` becomes ``from BLL_Auth import UserModel`` + ``User = UserModel.DB``
-    and ``DB_Auth.User`` becomes ``UserModel.DB``. The ``DB_*`` files themselves are left alone
+    and ``DB_Auth.User`` becomes ``UserModel.DB``; a Core table's name mapped to a ``Replacement``
+    with ``table=True`` becomes ``books = BookModel.DB.__table__`` the same way. The ``DB_*`` files themselves are left alone
     (Phase 3 deletes them). Names with no replacement stay imported and are listed as unresolved.
     """
     root = Path(path)

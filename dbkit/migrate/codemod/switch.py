@@ -12,6 +12,11 @@ contract of the application would break. Otherwise it returns the rewrite:
   ``DatabaseManager.set_default(DatabaseManager(base=Base))``, so the generated class joins the
   application's registry (string relationships and backrefs resolve both ways).
 
+A Core table (``books = sa.Table("books", metadata, ...)``, no class) switches the same way:
+``books = BookModel.DB.__table__``, and the module defining that ``MetaData`` hands it over right
+after creating it: ``DatabaseManager.set_default(DatabaseManager(metadata=metadata))``, so the
+generated table joins the application's MetaData (naming convention, foreign keys of other tables).
+
 :meth:`SwitchPlan.diff` is a unified diff; :meth:`SwitchPlan.write` applies it atomically (every
 file or none). The command line (``dbkit switch``) and the notebooks call this module.
 """
@@ -23,6 +28,8 @@ import difflib
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +39,7 @@ import sqlalchemy as sa
 from dbkit.errors import DbkitError
 from dbkit.generate.builder import table_name_of
 from dbkit.generate.ordering import generation_order
+from dbkit.migrate.codemod.legacy_imports import core_table_holder
 from dbkit.migrate.schema.from_models import snapshot_of_table
 from dbkit.migrate.source.codebase import Codebase, GeneratedModel, HandWrittenTable, load_codebase
 from dbkit.migrate.source.contract import (
@@ -54,6 +62,11 @@ from dbkit.migrate.source.row_validation import validate_rows
 #: What the base module gains, once: dbkit's default manager adopts the application's base.
 ADOPTION_CALL = "DatabaseManager.set_default(DatabaseManager(base={base}))"
 ADOPTION_MARK = "DatabaseManager(base="
+#: The same for an application of Core tables: the default manager adopts their ``MetaData``.
+METADATA_ADOPTION_CALL = "DatabaseManager.set_default(DatabaseManager(metadata={metadata}))"
+METADATA_ADOPTION_MARK = "DatabaseManager(metadata="
+#: The import the adoption needs, marked as written by the switch.
+ADOPTION_IMPORT = "from dbkit import DatabaseManager  # noqa: E402 - written by dbkit switch"
 
 
 class SwitchRefusedError(DbkitError):
@@ -142,12 +155,16 @@ def plan_switch(
     codebase.raise_for_errors()
     hand, model = _switchable(codebase, table)
     mapped = hand.mapped_class
-    assert mapped is not None and model.generated is not None
-    edits = (_rewrite_class(root, hand, model), *_adopt_base(root, mapped))
-    after_classes = _switched_classes(root, edits, table)
-    after_table = next(
-        sa.inspect(c).local_table for c in after_classes if sa.inspect(c).local_table.name == table
-    )
+    assert model.generated is not None
+    if mapped is None:
+        edits, metadata_at = _core_edits(root, hand, model)
+        after_classes, after_table = _switched_core(root, edits, hand, metadata_at)
+    else:
+        edits = (_rewrite_class(root, hand, model), *_adopt_base(root, mapped))
+        after_classes = _switched_classes(root, edits, table)
+        after_table = next(
+            sa.inspect(c).local_table for c in after_classes if sa.inspect(c).local_table.name == table
+        )
     _refuse_if_table_changes(hand, after_table)
     before_classes = application_classes(mapped_classes_of(codebase))
     rows = None
@@ -168,10 +185,10 @@ def plan_switch(
     return SwitchPlan(
         root,
         table,
-        mapped.__name__,
+        hand.class_name or table,
         model.model.__name__,
         edits,
-        _hand_written_members(mapped),
+        _hand_written_members(mapped) if mapped is not None else (),
         rows if url is not None else None,
     )
 
@@ -193,9 +210,11 @@ def _switchable(codebase: Codebase, table: str) -> tuple[HandWrittenTable, Gener
     if hand is None:
         state = "is already generated" if model is not None else "is not a table of this codebase"
         raise SwitchRefusedError(f"{table} {state}: nothing to switch.")
-    if hand.mapped_class is None or len(hand.classes) != 1:
+    if len(hand.classes) > 1 or (not hand.classes and not _module_level_holder(hand)):
+        held = f" (held as {hand.holder})" if hand.holder else ""
         raise SwitchRefusedError(
-            f"{table} ({hand.file}) is mapped by {len(hand.classes)} classes; a switch replaces exactly one class."
+            f"{table} ({hand.file}) is mapped by {len(hand.classes)} classes{held}; a switch replaces exactly "
+            "one class, or one module-level Core table (name = sa.Table(...) in a DB_*.py file)."
         )
     if model is None:
         raise SwitchRefusedError(
@@ -215,6 +234,8 @@ def _switchable(codebase: Codebase, table: str) -> tuple[HandWrittenTable, Gener
             f"{table}: parity is not clean ({listed}). Make {model.class_name} match "
             f"{hand.class_name} (dbkit parity PATH lists the differences), then switch."
         )
+    if hand.mapped_class is None:
+        return hand, model  # a Core table: no class name to keep, no subclasses
     generated_name = model.generated.__name__
     if generated_name != hand.class_name:
         raise SwitchRefusedError(
@@ -234,7 +255,8 @@ def switch_differences(hand: HandWrittenTable, model: GeneratedModel) -> list[Di
     """Parity's schema and orm differences that a switch of this table would make real. A backref
     another hand-written class creates on this one is not among them: it follows that class (the
     relationship contract checks it after the switch)."""
-    elsewhere = {f"{hand.name}.{name}" for name in backrefs_declared_elsewhere(hand.mapped_class)}
+    mapped = hand.mapped_class
+    elsewhere = {f"{hand.name}.{name}" for name in backrefs_declared_elsewhere(mapped)} if mapped else set()
     return [
         d
         for d in compare_table(hand, model).differences
@@ -358,8 +380,9 @@ def declarative_base_of(mapped: type) -> type | None:
     )
 
 
-def _switched_classes(root: Path, edits: tuple[FileEdit, ...], table: str) -> list[type]:
-    """Load a copy of the codebase with the edits applied: what the application maps after the switch."""
+@contextmanager
+def _switched_copy(root: Path, edits: tuple[FileEdit, ...], table: str) -> Iterator[Codebase]:
+    """A copy of the codebase with the edits applied, loaded: what the application is after the switch."""
     with tempfile.TemporaryDirectory(prefix="dbkit-switch-") as directory:
         copy = Path(directory) / root.name
         shutil.copytree(root, copy, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3", "*.db"))
@@ -370,10 +393,159 @@ def _switched_classes(root: Path, edits: tuple[FileEdit, ...], table: str) -> li
             raise SwitchRefusedError(
                 f"{table}: the switched codebase does not load: {switched.errors[0]}. Nothing was written."
             )
+        yield switched
+
+
+def _switched_classes(root: Path, edits: tuple[FileEdit, ...], table: str) -> list[type]:
+    """The classes the application maps after the switch; one of them must map ``table``."""
+    with _switched_copy(root, edits, table) as switched:
         classes = application_classes(mapped_classes_of(switched))
     if not any(sa.inspect(c).local_table.name == table for c in classes):
         raise SwitchRefusedError(f"{table}: after the switch no class of the application's registry maps it.")
     return classes
+
+
+# -- a Core table ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Binding:
+    """A module-level ``name = ...`` statement of a file of the codebase."""
+
+    path: Path
+    module: str
+    name: str
+    node: ast.stmt
+
+
+def _module_level_holder(hand: HandWrittenTable) -> tuple[str, str] | None:
+    """``("DB_Catalog", "books")`` for a Core table held as ``DB_Catalog.books`` in the file defining
+    it; None when it is reached otherwise (a class attribute, ``metadata.tables[...]``)."""
+    held = core_table_holder(hand.holder)
+    if held is None or held[0].rsplit(".", 1)[-1] != Path(hand.file).stem:
+        return None
+    return held
+
+
+def _binding(path: Path, name: str) -> tuple[ast.Module, ast.stmt | None]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+        if isinstance(node, ast.Assign | ast.AnnAssign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in targets
+        ):
+            return tree, node
+    return tree, None
+
+
+def _metadata_binding(root: Path, path: Path, name: str, table: str, seen: int = 0) -> _Binding:
+    """Where the ``MetaData`` named ``name`` in ``path`` is created: there, or in the ``DB_*`` file it
+    is imported from (``from DB_Catalog import metadata``), followed through the codebase's files."""
+    tree, node = _binding(path, name)
+    module = path.relative_to(root).with_suffix("").as_posix().replace("/", ".")
+    if node is not None:
+        return _Binding(path, module, name, node)
+    for statement in tree.body:
+        if not isinstance(statement, ast.ImportFrom) or statement.level or not statement.module:
+            continue
+        for alias in statement.names:
+            source = root / f"{statement.module.replace('.', '/')}.py"
+            if (alias.asname or alias.name) == name and source.is_file() and seen < 10:
+                return _metadata_binding(root, source, alias.name, table, seen + 1)
+    raise SwitchRefusedError(
+        f"{table}: the MetaData {name} its Table is defined on is not created at module level in a file of "
+        f"{root} ({path.name} neither creates nor imports it); adopt it where it is created: "
+        f"{METADATA_ADOPTION_CALL.format(metadata=name)}."
+    )
+
+
+def _core_edits(
+    root: Path, hand: HandWrittenTable, model: GeneratedModel
+) -> tuple[tuple[FileEdit, ...], _Binding]:
+    """``books = sa.Table(...)`` → ``books = BookModel.DB.__table__`` (and the model's import), and
+    the ``MetaData``'s module adopting it right after creating it; the edits and where the MetaData is."""
+    holder = _module_level_holder(hand)
+    assert holder is not None
+    path = root / hand.file
+    _tree, node = _binding(path, holder[1])
+    call = getattr(node, "value", None)
+    if node is None or not isinstance(call, ast.Call):
+        raise SwitchRefusedError(
+            f"{hand.file}: no module-level {holder[1]} = sa.Table(...) for {hand.name}; switch it by hand."
+        )
+    given = (
+        call.args[1]
+        if len(call.args) > 1
+        else next((k.value for k in call.keywords if k.arg == "metadata"), None)
+    )
+    if not isinstance(given, ast.Name):
+        raise SwitchRefusedError(
+            f"{hand.file}: {holder[1]} = sa.Table(...) is not given its MetaData by name; switch it by hand."
+        )
+    metadata = _metadata_binding(root, path, given.id, hand.name)
+    model_name, module = model.model.__name__, Path(model.file).stem
+    texts = {path: path.read_text(encoding="utf-8"), metadata.path: metadata.path.read_text(encoding="utf-8")}
+    spans: dict[Path, list[tuple[int, int, list[str]]]] = {path: [], metadata.path: []}
+    spans[path].append(
+        (node.lineno - 1, node.end_lineno or node.lineno, [f"{holder[1]} = {model_name}.DB.__table__\n"])
+    )
+    spans[path] += _import_span(path, texts[path], module, model_name, node)
+    if METADATA_ADOPTION_MARK not in texts[metadata.path]:
+        end = metadata.node.end_lineno or metadata.node.lineno
+        spans[metadata.path].append(
+            (end, end, [f"{METADATA_ADOPTION_CALL.format(metadata=metadata.name)}\n"])
+        )
+        spans[metadata.path] += _import_span(
+            metadata.path, texts[metadata.path], "dbkit", "DatabaseManager", metadata.node
+        )
+    edits = tuple(
+        FileEdit(file, texts[file], _apply_spans(texts[file], file_spans))
+        for file, file_spans in spans.items()
+        if file_spans
+    )
+    return edits, metadata
+
+
+def _import_span(
+    path: Path, text: str, module: str, name: str, before: ast.stmt
+) -> list[tuple[int, int, list[str]]]:
+    """``from module import name`` after the last import above ``before``, unless already imported."""
+    tree = ast.parse(text, filename=str(path))
+    if _imports(tree, module, name):
+        return []
+    imports = [
+        n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom) and n.lineno < before.lineno
+    ]
+    at = (imports[-1].end_lineno if imports else _after_docstring(tree)) or 0
+    return [(at, at, [f"from {module} import {name}\n"])]
+
+
+def _apply_spans(text: str, spans: list[tuple[int, int, list[str]]]) -> str:
+    """Replace line ranges ``[start, end)`` (0-based) bottom-up, insertions at one line in given order."""
+    lines = text.splitlines(keepends=True)
+    for start, end, new in sorted(spans, key=lambda span: (span[0], span[1]), reverse=True):
+        lines[start:end] = new
+    return "".join(lines)
+
+
+def _switched_core(
+    root: Path, edits: tuple[FileEdit, ...], hand: HandWrittenTable, metadata: _Binding
+) -> tuple[list[type], sa.Table]:
+    """The switched codebase's classes and its table ``module.name``, which must be on the
+    application's MetaData (the one created at ``metadata``) and mapped by a generated class."""
+    module, name = _module_level_holder(hand) or ("", "")
+    with _switched_copy(root, edits, hand.name) as switched:
+        table = getattr(switched.modules.get(module), name, None)
+        application_metadata = getattr(switched.modules.get(metadata.module), metadata.name, None)
+        classes = application_classes(mapped_classes_of(switched))
+    if not isinstance(table, sa.Table) or table.name != hand.name:
+        raise SwitchRefusedError(
+            f"{hand.name}: after the switch {module}.{name} is not the table {hand.name}."
+        )
+    if table.metadata is not application_metadata:
+        raise SwitchRefusedError(
+            f"{hand.name}: after the switch its generated table is not on {metadata.module}.{metadata.name}, "
+            f"the application's MetaData: adopt it there ({METADATA_ADOPTION_CALL.format(metadata=metadata.name)})."
+        )
+    return classes, table
 
 
 #: What declarative mapping itself puts in a class body.

@@ -45,7 +45,13 @@ from sqlalchemy.orm import registry as OrmRegistry  # noqa: N812 - the class, no
 from sqlalchemy.orm.exc import UnmappedClassError
 
 from dbkit.errors import DbkitError
-from dbkit.generate.builder import ModelGenerator, generator_for, is_database_model, table_name_of
+from dbkit.generate.builder import (
+    GENERATED_CLASSES_INFO,
+    ModelGenerator,
+    generator_for,
+    is_database_model,
+    table_name_of,
+)
 from dbkit.generate.ordering import generation_order, reference_targets
 from dbkit.manager import DatabaseManager
 from dbkit.migrate.source.isolation import isolated_imports
@@ -440,7 +446,12 @@ class _Loader:
         return HandWrittenTable(table=table, classes=tuple(classes), file=file, line=line, holder=holder)
 
     def _mapped_only_by_skipped_classes(self, table: sa.Table, roots: _SchemaRoots) -> bool:
-        """A table whose mapped classes are all generated (or from failed files) is not hand-written."""
+        """A table whose mapped classes are all generated (or from failed files) is not hand-written;
+        nor is a switched Core table (``books = BookModel.DB.__table__``, on the application's MetaData
+        adopted with ``DatabaseManager(metadata=...)``: its generated class's registry is dbkit's)."""
+        generated = table.metadata.info.get(GENERATED_CLASSES_INFO, {}).get(table.key)
+        if generated is not None and getattr(generated, "__table__", None) is table:
+            return True
         for registry in roots.registries:
             for mapper in _mappers(registry):
                 if mapper.local_table is table:
