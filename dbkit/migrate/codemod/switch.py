@@ -210,11 +210,14 @@ def _switchable(codebase: Codebase, table: str) -> tuple[HandWrittenTable, Gener
     if hand is None:
         state = "is already generated" if model is not None else "is not a table of this codebase"
         raise SwitchRefusedError(f"{table} {state}: nothing to switch.")
-    if len(hand.classes) > 1 or (not hand.classes and not _module_level_holder(hand)):
-        held = f" (held as {hand.holder})" if hand.holder else ""
+    if len(hand.classes) > 1 or (not hand.classes and hand.holder is None):
         raise SwitchRefusedError(
-            f"{table} ({hand.file}) is mapped by {len(hand.classes)} classes{held}; a switch replaces exactly "
-            "one class, or one module-level Core table (name = sa.Table(...) in a DB_*.py file)."
+            f"{table} ({hand.file}) is mapped by {len(hand.classes)} classes; a switch replaces exactly one class."
+        )
+    if not hand.classes and _module_level_holder(hand) is None:
+        raise SwitchRefusedError(
+            f"{table} ({hand.file}) is a Core table held as {hand.holder}; a switch replaces a module-level "
+            f"name = sa.Table(...) of the file defining it: bind the table to a name there, then switch."
         )
     if model is None:
         raise SwitchRefusedError(
