@@ -65,8 +65,6 @@ ADOPTION_MARK = "DatabaseManager(base="
 #: The same for an application of Core tables: the default manager adopts their ``MetaData``.
 METADATA_ADOPTION_CALL = "DatabaseManager.set_default(DatabaseManager(metadata={metadata}))"
 METADATA_ADOPTION_MARK = "DatabaseManager(metadata="
-#: The import the adoption needs, marked as written by the switch.
-ADOPTION_IMPORT = "from dbkit import DatabaseManager  # noqa: E402 - written by dbkit switch"
 
 
 class SwitchRefusedError(DbkitError):
@@ -368,11 +366,25 @@ def _adopt_base(root: Path, mapped: type) -> list[FileEdit]:
     before = path.read_text(encoding="utf-8")
     if ADOPTION_MARK in before:
         return []
+    _refuse_second_adoption(root, sa.inspect(mapped).local_table.name, METADATA_ADOPTION_MARK)
     addition = (
         "\n\nfrom dbkit import DatabaseManager  # noqa: E402 - written by dbkit switch\n\n"
         f"{ADOPTION_CALL.format(base=base.__name__)}\n"
     )
     return [FileEdit(path, before, before.rstrip("\n") + "\n" + addition)]
+
+
+def _refuse_second_adoption(root: Path, table: str, other_mark: str) -> None:
+    """dbkit's default manager adopts one schema: a declarative base (``base=``) or the MetaData of
+    Core tables (``metadata=``). A codebase that already hands it the other kind cannot switch this
+    table onto it: the later ``set_default`` call would silently replace the earlier one."""
+    for path in sorted(root.glob("*.py")):
+        if other_mark in path.read_text(encoding="utf-8"):
+            raise SwitchRefusedError(
+                f"{table}: {path.name} already hands dbkit's default manager another schema ({other_mark}...)); "
+                "one default manager adopts one declarative base or one MetaData: keep this table hand-written, "
+                "or generate it on a DatabaseManager of its own."
+            )
 
 
 def declarative_base_of(mapped: type) -> type | None:
@@ -484,6 +496,7 @@ def _core_edits(
             f"{hand.file}: {holder[1]} = sa.Table(...) is not given its MetaData by name; switch it by hand."
         )
     metadata = _metadata_binding(root, path, given.id, hand.name)
+    _refuse_second_adoption(root, hand.name, ADOPTION_MARK)
     model_name, module = model.model.__name__, Path(model.file).stem
     texts = {path: path.read_text(encoding="utf-8"), metadata.path: metadata.path.read_text(encoding="utf-8")}
     spans: dict[Path, list[tuple[int, int, list[str]]]] = {path: [], metadata.path: []}

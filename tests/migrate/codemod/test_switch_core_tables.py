@@ -310,3 +310,34 @@ def test_phase3_rewrites_core_table_imports_to_the_generated_table(shelf: tuple[
         with DatabaseManager.default().engine.connect() as connection:
             assert reports.titles(connection) == TITLES
             assert stats.count(connection) == len(TITLES)
+
+
+MEMBERS = """
+    import sqlalchemy as sa
+    from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Member(Base):
+        __tablename__ = "members"
+        id: Mapped[int] = mapped_column(primary_key=True)
+        nick: Mapped[str] = mapped_column(sa.String(30))
+"""
+
+
+def test_one_default_manager_adopts_a_base_or_a_core_metadata_not_both(tmp_path: Path) -> None:
+    """A codebase with a declarative base and Core tables on another MetaData: whichever switches
+    first adopts its schema; the other kind is refused rather than silently replacing it."""
+    for first, second, mark in (("members", "books", "base="), ("books", "members", "metadata=")):
+        root = write_codebase(
+            tmp_path / first, {"DB_Shelf.py": SHELF, "DB_Members.py": MEMBERS, "reports.py": REPORTS}
+        )
+        scaffold_codebase(root).write(root)
+        plan_switch(root, first).write()
+        before = files(root)
+        with pytest.raises(
+            SwitchRefusedError, match=rf"{second}: DB_\w+\.py already hands .*\(DatabaseManager\({mark}"
+        ):
+            plan_switch(root, second)
+        assert files(root) == before
