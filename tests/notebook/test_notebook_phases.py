@@ -47,16 +47,28 @@ def test_cleanup_keeps_a_file_holding_a_table_without_a_generated_model(tmp_path
 
 
 def test_cleanup_keeps_a_modelled_file_that_application_code_still_imports(tmp_path: Path) -> None:
-    shape = write_user_codebase(tmp_path, "library")  # reports.py reads the Core table DB_Catalog.books
+    shape = write_user_codebase(tmp_path, "library")
     app = tmp_path / "copy"
     write_codebase(app, {p.name: p.read_text() for p in shape.codebase.glob("*.py")})
     switch_to_generated(app)
+    (app / "audit.py").write_text("import DB_Catalog\n\nLEGACY = DB_Catalog.__name__\n")  # nothing to rewrite
     cleanup = plan_cleanup(app)
     assert list(cleanup.remove) == ["DB_Loans.py"]  # DB_Loans imports DB_Catalog, but goes itself
     assert cleanup.keep == {
-        "DB_Catalog.py": "every table it defines has a generated model, but reports.py still imports it: "
+        "DB_Catalog.py": "every table it defines has a generated model, but audit.py still imports it: "
         "rewrite those imports, then delete it"
     }
+
+
+def test_phase2_rewrites_the_imports_of_core_tables_so_their_module_can_go(tmp_path: Path) -> None:
+    shape = write_user_codebase(tmp_path, "library")  # reports.py reads the Core table DB_Catalog.books
+    app = tmp_path / "copy"
+    write_codebase(app, {p.name: p.read_text() for p in shape.codebase.glob("*.py")})
+    switch = switch_to_generated(app)
+    assert [path.name for path in switch.rewritten] == ["reports.py"]
+    assert "DB_Catalog" not in (app / "reports.py").read_text()
+    cleanup = plan_cleanup(app)
+    assert sorted(cleanup.remove) == ["DB_Catalog.py", "DB_Loans.py"] and not cleanup.keep
 
 
 def test_cleanup_reports_a_base_module_outside_the_db_pattern_and_never_deletes_it(tmp_path: Path) -> None:

@@ -210,9 +210,10 @@ class TestCoreTablesPartlyGenerated(ShapeRuns):
             "rows preserved: True",
         ),
         "04_phase3_cleanup": (
+            "rewrote: app/reports.py",
             "delete DB_Loans.py",
-            "keep   DB_Catalog.py: every table it defines has a generated model, but reports.py still imports it",
-            "clean: True · kept: DB_Catalog.py",
+            "delete DB_Catalog.py",
+            "clean: True · kept: none",
             "database matches the models",
         ),
         "05_evolution": ("books.pages", "rows preserved by the downgrade: True"),

@@ -29,6 +29,9 @@ class SourceTable:
     mapped_class: type | None = None
     #: The stem of the hand-written file (``DB_Auth``); the model goes to ``BLL_Auth``.
     module: str = "DB_Models"
+    #: ``DB_Catalog.books`` for a Core table held by a module-level name (the loader's ``holder``):
+    #: what Phase 3's import rewrite replaces with the generated table.
+    holder: str | None = None
 
     @classmethod
     def of_class(cls, mapped_class: type, module: str | None = None) -> SourceTable:
@@ -38,7 +41,7 @@ class SourceTable:
     @classmethod
     def from_hand_written(cls, entry: Any) -> SourceTable:
         """An entry of the codebase loader (anything with ``table``, ``mapped_class`` and ``file``)."""
-        return cls(entry.table, entry.mapped_class, Path(entry.file).stem)
+        return cls(entry.table, entry.mapped_class, Path(entry.file).stem, getattr(entry, "holder", None))
 
 
 @dataclass(frozen=True)
