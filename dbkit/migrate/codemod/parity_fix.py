@@ -42,6 +42,7 @@ from dbkit.migrate.codemod.scaffold.plan import FieldPlan, ModelPlan
 from dbkit.migrate.codemod.scaffold.render import render_field
 from dbkit.migrate.codemod.scaffold.results import ScaffoldError, ScaffoldResult, SourceTable
 from dbkit.migrate.codemod.scaffold.source import format_source
+from dbkit.migrate.codemod.source_text import after_docstring
 from dbkit.migrate.files import write_atomically
 from dbkit.migrate.source.codebase import Codebase, GeneratedModel, column_attribute_names, load_codebase
 from dbkit.migrate.source.parity import Difference, ParityReport, compare_table, parity
@@ -604,7 +605,7 @@ def _import_place(tree: ast.Module, line: str, plain: bool, local: set[str]) -> 
         return lower[-1].end_lineno or 0, "\n" + line
     if top:
         return top[0].lineno - 1, line + "\n"
-    return _after_docstring(tree), line
+    return after_docstring(tree), line
 
 
 def _module_of(node: ast.Import | ast.ImportFrom) -> str:
@@ -626,17 +627,6 @@ def _section(module: str, local: set[str]) -> int:
 def _isort_key(name: str) -> tuple[int, str]:
     kind = 0 if name.isupper() and len(name) > 1 else 1 if name[:1].isupper() else 2
     return (kind, name.lower())
-
-
-def _after_docstring(tree: ast.Module) -> int:
-    first = tree.body[0] if tree.body else None
-    if (
-        isinstance(first, ast.Expr)
-        and isinstance(first.value, ast.Constant)
-        and isinstance(first.value.value, str)
-    ):
-        return first.end_lineno or 0
-    return 0
 
 
 # -- the rewriter ----------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from dbkit.errors import DbkitError
 from dbkit.generate.builder import table_name_of
 from dbkit.generate.ordering import generation_order
 from dbkit.migrate.codemod.legacy_imports import core_table_holder
+from dbkit.migrate.codemod.source_text import after_docstring
 from dbkit.migrate.schema.from_models import snapshot_of_table
 from dbkit.migrate.source.codebase import Codebase, GeneratedModel, HandWrittenTable, load_codebase
 from dbkit.migrate.source.contract import (
@@ -330,7 +331,7 @@ def _rewrite_class(root: Path, hand: HandWrittenTable, model: GeneratedModel) ->
         imports = [
             n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom) and n.lineno < node.lineno
         ]
-        at = imports[-1].end_lineno if imports else _after_docstring(tree)
+        at = imports[-1].end_lineno if imports else after_docstring(tree)
         lines.insert(at or 0, f"from {module} import {model_name}\n")
     return FileEdit(path, before, "".join(lines))
 
@@ -340,17 +341,6 @@ def _imports(tree: ast.Module, module: str, name: str) -> bool:
         isinstance(n, ast.ImportFrom) and n.module == module and any(a.name == name for a in n.names)
         for n in tree.body
     )
-
-
-def _after_docstring(tree: ast.Module) -> int:
-    first = tree.body[0] if tree.body else None
-    if (
-        isinstance(first, ast.Expr)
-        and isinstance(first.value, ast.Constant)
-        and isinstance(first.value.value, str)
-    ):
-        return first.end_lineno or 0
-    return 0
 
 
 def _adopt_base(root: Path, mapped: type) -> list[FileEdit]:
@@ -530,7 +520,7 @@ def _import_span(
     imports = [
         n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom) and n.lineno < before.lineno
     ]
-    at = (imports[-1].end_lineno if imports else _after_docstring(tree)) or 0
+    at = (imports[-1].end_lineno if imports else after_docstring(tree)) or 0
     return [(at, at, [f"from {module} import {name}\n"])]
 
 
