@@ -142,10 +142,10 @@ def test_the_first_bulk_generation_freezes_and_later_ones_do_not() -> None:
     generate()
     first = gc.get_freeze_count()
     generate()
-    print(before, first > 0, gc.get_freeze_count() <= first, gc.isenabled())
+    print(first > before, gc.get_freeze_count() <= first, gc.isenabled())
     """
     )
-    assert out == "0 True True True"
+    assert out == "True True True"
 
 
 def test_an_application_that_froze_itself_is_left_alone() -> None:
@@ -167,8 +167,9 @@ def test_the_freeze_can_be_turned_off() -> None:
         + """
     from dbkit.generate import collector
     collector.FREEZE_AFTER_GENERATION = False
+    before = gc.get_freeze_count()  # not 0 on CPython 3.12: its start-up freezes a few hundred objects
     generate()
-    print(gc.get_freeze_count())
+    print(gc.get_freeze_count() <= before)
     """
     )
-    assert out == "0"
+    assert out == "True"
