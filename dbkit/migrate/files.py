@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 
@@ -27,3 +28,38 @@ def write_atomically(path: Path, text: str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def read_exactly(path: Path) -> str:
+    """A file's text exactly, its line endings untranslated (a CRLF file is written back as one)."""
+    with open(path, encoding="utf-8", newline="") as handle:
+        return handle.read()
+
+
+def write_all_or_none(
+    changes: Sequence[tuple[Path, str | None, str]],
+    stale: Callable[[Path], BaseException],
+    read: Callable[[Path], str] = read_exactly,
+) -> list[Path]:
+    """Write every ``(path, text planned from, new text)``, each atomically, or none.
+
+    Refused with ``stale(path)`` before anything is written when a file no longer holds the text the
+    change was planned from (``None``: the file must not exist yet); a failure part way puts back
+    the files already written, so a codemod never leaves a codebase half rewritten.
+    """
+    for path, before, _after in changes:
+        if (read(path) if path.exists() else None) != before:
+            raise stale(path)
+    done: list[tuple[Path, str | None]] = []
+    try:
+        for path, before, after in changes:
+            write_atomically(path, after)
+            done.append((path, before))
+    except BaseException:
+        for path, before in done:
+            if before is None:
+                path.unlink(missing_ok=True)
+            else:
+                write_atomically(path, before)
+        raise
+    return [path for path, _before, _after in changes]

@@ -43,7 +43,7 @@ from dbkit.migrate.codemod.scaffold.render import render_field
 from dbkit.migrate.codemod.scaffold.results import ScaffoldError, ScaffoldResult, SourceTable
 from dbkit.migrate.codemod.scaffold.source import format_source
 from dbkit.migrate.codemod.source_text import after_docstring
-from dbkit.migrate.files import write_atomically
+from dbkit.migrate.files import read_exactly, write_all_or_none
 from dbkit.migrate.source.codebase import Codebase, GeneratedModel, column_attribute_names, load_codebase
 from dbkit.migrate.source.parity import Difference, ParityReport, compare_table, parity
 
@@ -185,22 +185,12 @@ class ParityFixPlan:
     def write(self) -> list[Path]:
         """Write every edited file (each atomically), or none: refused when a file changed on disk
         since the plan was made; a failure part way puts back the files already written."""
-        for edit in self.edits:
-            current = _read(edit.path) if edit.path.exists() else None
-            if current != edit.old_text:
-                raise ParityFixError(
-                    f"{edit.path} changed since the parity fixes were planned; plan them again. Nothing was written."
-                )
-        done: list[FileEdit] = []
-        try:
-            for edit in self.edits:
-                write_atomically(edit.path, edit.new_text)
-                done.append(edit)
-        except BaseException:
-            for edit in done:
-                write_atomically(edit.path, edit.old_text)
-            raise
-        return [edit.path for edit in self.edits]
+        return write_all_or_none(
+            [(edit.path, edit.old_text, edit.new_text) for edit in self.edits],
+            lambda path: ParityFixError(
+                f"{path} changed since the parity fixes were planned; plan them again. Nothing was written."
+            ),
+        )
 
 
 def plan_parity_fixes(
@@ -463,7 +453,7 @@ class _Source:
 
     @classmethod
     def read(cls, path: Path) -> _Source:
-        text = _read(path)
+        text = read_exactly(path)
         return cls(path, path.stem, text, ast.parse(text, filename=str(path)))
 
     @property
@@ -531,12 +521,6 @@ def _source_lines(text: str) -> list[str]:
     if start < len(text):
         lines.append(text[start:])
     return lines
-
-
-def _read(path: Path) -> str:
-    """A file's text exactly, its line endings untranslated (a CRLF file is written back as one)."""
-    with open(path, encoding="utf-8", newline="") as handle:
-        return handle.read()
 
 
 def _with_imports(text: str, imports: list[Import], local: set[str]) -> str:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import ast
 import difflib
-import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -41,6 +40,7 @@ from dbkit.generate.builder import table_name_of
 from dbkit.generate.ordering import generation_order
 from dbkit.migrate.codemod.legacy_imports import core_table_holder
 from dbkit.migrate.codemod.source_text import after_docstring
+from dbkit.migrate.files import write_all_or_none
 from dbkit.migrate.schema.from_models import snapshot_of_table
 from dbkit.migrate.source.codebase import Codebase, GeneratedModel, HandWrittenTable, load_codebase
 from dbkit.migrate.source.contract import (
@@ -110,32 +110,12 @@ class SwitchPlan:
         return "".join(edit.diff(self.root) for edit in self.edits)
 
     def write(self) -> list[Path]:
-        """Apply every edit or none: each file is written beside itself, then all are renamed; a
-        failure puts back the files already renamed."""
-        staged: list[tuple[FileEdit, Path]] = []
-        done: list[FileEdit] = []
-        try:
-            for edit in self.edits:
-                if edit.path.read_text(encoding="utf-8") != edit.before:
-                    raise SwitchRefusedError(
-                        f"{edit.path} changed since the switch was planned; plan it again."
-                    )
-                handle, temporary = tempfile.mkstemp(prefix=f".{edit.path.name}.", dir=edit.path.parent)
-                with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                    stream.write(edit.after)
-                shutil.copymode(edit.path, temporary)
-                staged.append((edit, Path(temporary)))
-            for edit, temporary in staged:
-                os.replace(temporary, edit.path)
-                done.append(edit)
-        except BaseException:
-            for edit in done:
-                edit.path.write_text(edit.before, encoding="utf-8")
-            for edit, temporary in staged:
-                if edit not in done:
-                    temporary.unlink(missing_ok=True)
-            raise
-        return [edit.path for edit in self.edits]
+        """Apply every edit or none (``dbkit.migrate.files.write_all_or_none``)."""
+        return write_all_or_none(
+            [(edit.path, edit.before, edit.after) for edit in self.edits],
+            lambda path: SwitchRefusedError(f"{path} changed since the switch was planned; plan it again."),
+            read=lambda path: path.read_text(encoding="utf-8"),  # the edits were planned from read_text
+        )
 
 
 def plan_switch(
