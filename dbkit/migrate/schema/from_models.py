@@ -79,10 +79,7 @@ def _model_facts(models: Iterable[type]) -> tuple[dict[str, Any], dict[str, str]
 def _table_from_sqlalchemy(table: sa.Table, notes: Any, model: str | None) -> TableSnapshot:
 
     with working_on(table=table.name):
-        autoincrement_column = table.autoincrement_column
-        columns = tuple(
-            [_column_from_sqlalchemy(column, column is autoincrement_column) for column in table.columns]
-        )
+        columns = _columns_of(table)
         pk = table.primary_key
         foreign_keys, uniques, checks = [], [], []
         for constraint in table.constraints:
@@ -93,7 +90,7 @@ def _table_from_sqlalchemy(table: sa.Table, notes: Any, model: str | None) -> Ta
                     UniqueSnapshot(
                         _name(constraint.name),
                         tuple([c.name for c in constraint.columns]),
-                        options_of(constraint.dialect_kwargs),
+                        options_of_construct(constraint),
                     )
                 )
             elif isinstance(constraint, sa.CheckConstraint) and not _is_type_check(constraint):
@@ -102,12 +99,14 @@ def _table_from_sqlalchemy(table: sa.Table, notes: Any, model: str | None) -> Ta
                 )
         # One index declared twice alike (prefect 3.0's ``index=True`` plus an ``Index`` of the same
         # convention name) is one index: a database holds it once, and CREATE INDEX twice fails.
-        indexes = list(dict.fromkeys(_index_from_sqlalchemy(index) for index in table.indexes))
+        indexes = [_index_from_sqlalchemy(index) for index in table.indexes]
+        if len({index.name for index in indexes}) < len(indexes):  # equal snapshots share a name
+            indexes = list(dict.fromkeys(indexes))
         return assemble_table(
             name=table.name,
             columns=columns,
             primary_key=PrimaryKeySnapshot(
-                _name(pk.name), tuple([c.name for c in pk.columns]), options_of(pk.dialect_kwargs)
+                _name(pk.name), tuple([c.name for c in pk.columns]), options_of_construct(pk)
             )
             if pk.columns
             else None,
@@ -126,7 +125,7 @@ def _foreign_key_from_sqlalchemy(constraint: sa.ForeignKeyConstraint) -> Foreign
     columns, referred_tables, referred_columns = [], [], []
     for element in constraint.elements:
         columns.append(element.parent.name)
-        referred_table, referred_column = element.target_fullname.rsplit(".", 2)[-2:]
+        referred_table, referred_column = foreign_key_target(element)
         referred_tables.append(referred_table)
         referred_columns.append(referred_column)
     return ForeignKeySnapshot(
@@ -139,19 +138,38 @@ def _foreign_key_from_sqlalchemy(constraint: sa.ForeignKeyConstraint) -> Foreign
     )
 
 
+def foreign_key_target(element: sa.ForeignKey) -> tuple[str, str]:
+    """``(table, column)`` a foreign key element points to, as declared (no resolution needed).
+
+    SQLAlchemy 2.1's ``target_tokens`` keeps the names apart (a table name may hold a dot, and there
+    ``target_fullname`` raises); 2.0 has only the dotted ``target_fullname``."""
+    tokens = getattr(element, "target_tokens", None)
+    if tokens is not None and tokens.table_name is not None and tokens.column_name is not None:
+        return tokens.table_name, tokens.column_name
+    table, column = element.target_fullname.rsplit(".", 2)[-2:]
+    return table, column
+
+
 def _is_type_check(constraint: Any) -> bool:
     """CHECKs SQLAlchemy adds for ``Boolean``/``Enum(create_constraint=True)`` belong to the type."""
     return bool(getattr(constraint, "_type_bound", False))
 
 
-def _column_from_sqlalchemy(column: sa.Column[Any], is_autoincrement: bool) -> ColumnSnapshot:
+def _columns_of(table: sa.Table) -> tuple[ColumnSnapshot, ...]:
+    autoincrement_column = table.autoincrement_column
     try:
-        return _read_column(column, is_autoincrement)
+        return tuple([_read_column(column, column is autoincrement_column) for column in table.columns])
     except Exception:
-        # Named only on failure: entering a ``working_on`` for every column of every snapshot cost
-        # a tenth of parity. Re-raised inside one, the error gets the same "table, column" location.
-        with working_on(column=column.name):
-            raise
+        # Located only on failure: entering a ``working_on`` per column cost a tenth of parity. Read
+        # again one by one, the failing column raises the same error inside its own context.
+        for column in table.columns:
+            _column_from_sqlalchemy(column, column is autoincrement_column)
+        raise
+
+
+def _column_from_sqlalchemy(column: sa.Column[Any], is_autoincrement: bool) -> ColumnSnapshot:
+    with working_on(column=column.name):
+        return _read_column(column, is_autoincrement)
 
 
 def _read_column(column: sa.Column[Any], is_autoincrement: bool) -> ColumnSnapshot:
@@ -159,14 +177,13 @@ def _read_column(column: sa.Column[Any], is_autoincrement: bool) -> ColumnSnapsh
     spec = type_spec(column.type)
     identity = column.identity
     computed = column.computed
+    server_default = column.server_default
     return interned_column(
         column.name,
         spec,
-        bool(column.nullable),
-        bool(column.primary_key),
-        None
-        if column.server_default is None
-        else normalize_server_default(_server_default_sql(column), spec.kind),
+        column.nullable is True or bool(column.nullable),
+        column.primary_key is True or bool(column.primary_key),
+        None if server_default is None else normalize_server_default(_server_default_sql(column), spec.kind),
         column.comment,
         None
         if identity is None
@@ -276,8 +293,15 @@ def _index_from_sqlalchemy(index: sa.Index) -> IndexSnapshot:
             has_expression = True
             parts.append(normalize_sql(sql_of(expression)) or "")
     return IndexSnapshot(
-        _name(index.name), tuple(parts), bool(index.unique), has_expression, options_of(index.dialect_kwargs)
+        _name(index.name), tuple(parts), bool(index.unique), has_expression, options_of_construct(index)
     )
+
+
+def options_of_construct(construct: Any) -> tuple[tuple[str, str], ...]:
+    """:func:`options_of` a constraint's or index's ``dialect_kwargs``. Most have none: their
+    ``dialect_options`` is still empty (a dialect's entry appears only once something asked for
+    it), which answers without counting the view (``len`` walks every dialect's arguments)."""
+    return options_of(construct.dialect_kwargs) if construct.dialect_options else ()
 
 
 def options_of(kwargs: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import json
 import re
-import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, fields, replace
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
+
+from dbkit.migrate.schema.memo import IdentityMemo
 
 if TYPE_CHECKING:
     from sqlalchemy.types import TypeEngine
@@ -92,6 +93,38 @@ class TypeSpec:
     def __post_init__(self) -> None:
         if self.kind not in TYPE_KINDS:
             raise ValueError(f"Unknown type kind {self.kind!r}; known kinds: {', '.join(TYPE_KINDS)}.")
+        object.__setattr__(self, "_hash", self._fields_hash())
+
+    # The hash is computed once: every column snapshot is interned by a key holding its spec.
+    # It is not pickled (a string's hash differs between processes); unpickling recomputes it.
+    def _fields_hash(self) -> int:
+        return hash(
+            (
+                self.kind,
+                self.length,
+                self.fixed,
+                self.precision,
+                self.scale,
+                self.timezone,
+                self.name,
+                self.values,
+                self.native,
+                self.raw,
+                self.variants,
+            )
+        )
+
+    def __hash__(self) -> int:
+        return self._hash  # type: ignore[no-any-return]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_hash", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        object.__setattr__(self, "_hash", self._fields_hash())
 
     def to_dict(self) -> dict[str, Any]:
         """Only the attributes that differ from their defaults, so dumps stay short and stable."""
@@ -329,18 +362,30 @@ def type_spec(sa_type: Any) -> TypeSpec:
     that compares the same models again (parity, then diff, then parity after a fix elsewhere)
     reads each of their types once.
     """
+    entry = _SPEC_OF_TYPE.entries.get(id(sa_type))  # IdentityMemo.get, inlined: once per column
+    if entry is not None and entry[0]() is sa_type:
+        return entry[1]
     if isinstance(sa_type, type):
-        sa_type = sa_type()
-    try:
-        spec = _SPEC_OF_TYPE.get(sa_type)
-    except TypeError:  # unhashable, or not weakly referenceable: read it every time
-        return _type_spec(sa_type)
-    if spec is None:
-        spec = _SPEC_OF_TYPE[sa_type] = _type_spec(sa_type)
-    return spec
+        return _interned(_type_spec(sa_type()))
+    return _SPEC_OF_TYPE.remember(sa_type, _interned(_type_spec(sa_type)))
 
 
-_SPEC_OF_TYPE: weakref.WeakKeyDictionary[Any, TypeSpec] = weakref.WeakKeyDictionary()
+_SPEC_OF_TYPE: IdentityMemo[TypeSpec] = IdentityMemo()
+
+
+def _interned(spec: TypeSpec) -> TypeSpec:
+    """The one spec object equal to ``spec``: equal specs are then the same object, so comparing
+    snapshots (and interning their columns) stops at identity instead of comparing fields."""
+    known = _SPECS.get(spec)
+    if known is None:
+        if len(_SPECS) >= _SPECS_LIMIT:
+            _SPECS.clear()  # bounded; dropping it only costs field comparisons again
+        known = _SPECS[spec] = spec
+    return known
+
+
+_SPECS: dict[TypeSpec, TypeSpec] = {}
+_SPECS_LIMIT = 4096
 
 
 def _type_spec(sa_type: Any) -> TypeSpec:
@@ -655,16 +700,11 @@ class ColumnSnapshot:
         )
 
 
-def interned_column(*fields_in_order: Any) -> ColumnSnapshot:
-    """A shared :class:`ColumnSnapshot` per distinct column (its fields, positionally).
-
-    Most columns repeat across tables (audit columns, keys); one object each saves building them
-    and lets equal tuples of columns compare by identity first (what parity and diff do most).
-    """
-    return _interned_column(*fields_in_order)
-
-
-_interned_column = lru_cache(maxsize=16384)(ColumnSnapshot)
+#: A shared :class:`ColumnSnapshot` per distinct column, called with its fields positionally.
+#: Most columns repeat across tables (audit columns, keys); one object each saves building them and
+#: lets equal tuples of columns compare by identity first (what parity and diff do most). The cache
+#: itself is the function (no wrapper): it runs once per column of every snapshot.
+interned_column = lru_cache(maxsize=16384)(ColumnSnapshot)
 
 
 @_fills_dict_directly

@@ -145,11 +145,14 @@ class HandWrittenTable:
 
 def column_attribute_names(mapper: sa.orm.Mapper[Any], table: sa.Table) -> dict[str, str]:
     """Column name → the mapped attribute holding it, for ``table``'s columns (``name = Column("nm")``)."""
+    # ``mapper.columns`` holds each column attribute's first column by attribute name; in joined
+    # inheritance that is the subclass's own column, put first. Reading it, not every property's
+    # column list, keeps parity from touching each property object of every mapper.
     found: dict[str, str] = {}
-    for prop in mapper.column_attrs:
-        for column in prop.columns:
-            if isinstance(column, sa.Column) and column.table is table:
-                found.setdefault(column.name, prop.key)
+    column_type = sa.Column
+    for key, column in mapper.columns.items():
+        if isinstance(column, column_type) and column.table is table and column.name not in found:
+            found[column.name] = key
     return found
 
 

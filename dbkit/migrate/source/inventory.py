@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from dbkit.migrate.source.codebase import Codebase, LoadProblem
+from dbkit.migrate.source.codebase import Codebase, GeneratedModel, HandWrittenTable, LoadProblem
 
 Phase = Literal["hand_written", "hybrid", "generated"]
 PHASES: tuple[Phase, ...] = ("hand_written", "hybrid", "generated")
@@ -128,22 +128,32 @@ def model_file_warnings(codebase: Codebase) -> list[LoadProblem]:
     validators the generator could not carry over to the ORM class."""
     warnings: list[LoadProblem] = []
     for entry in codebase.hand_written.values():
-        owner = entry.class_name or f"Table {entry.name!r}"
-        warnings.extend(_table_warnings(entry.table, owner, entry.file, entry.line))
+        warnings.extend(hand_written_warnings(entry))
     for model in codebase.models.values():
-        if model.generated is None:
-            continue
-        line = model.line
-        warnings.extend(_table_warnings(model.table, model.class_name, model.file, line))
-        for reason in getattr(model.generated, "__dbkit_untranslated_validators__", ()):
-            warnings.append(
-                _warning(
-                    model.file,
-                    line,
-                    f"{reason}: not enforced on {model.class_name}'s generated class (only by Pydantic).",
-                    UNTRANSLATED_VALIDATOR,
-                )
+        warnings.extend(generated_model_warnings(model))
+    return warnings
+
+
+def hand_written_warnings(entry: HandWrittenTable) -> list[LoadProblem]:
+    """:func:`model_file_warnings` of one hand-written table."""
+    return _table_warnings(entry.table, entry.class_name or f"Table {entry.name!r}", entry.file, entry.line)
+
+
+def generated_model_warnings(model: GeneratedModel) -> list[LoadProblem]:
+    """:func:`model_file_warnings` of one generated model (none when it failed to generate)."""
+    if model.generated is None:
+        return []
+    line = model.line
+    warnings = _table_warnings(model.table, model.class_name, model.file, line)
+    for reason in getattr(model.generated, "__dbkit_untranslated_validators__", ()):
+        warnings.append(
+            _warning(
+                model.file,
+                line,
+                f"{reason}: not enforced on {model.class_name}'s generated class (only by Pydantic).",
+                UNTRANSLATED_VALIDATOR,
             )
+        )
     return warnings
 
 
@@ -153,32 +163,11 @@ def _table_warnings(table: sa.Table | None, owner: str, file: str, line: int | N
     found: list[LoadProblem] = []
     seen: dict[tuple[bool, tuple[str, ...]], str] = {}
     indexes = table.indexes
-    for index in sorted(indexes, key=lambda i: str(i.name)) if len(indexes) > 1 else indexes:
-        expressions = tuple([getattr(expr, "name", None) or str(expr) for expr in index.expressions])
-        if not expressions:
-            found.append(
-                _warning(
-                    file,
-                    line,
-                    f"{owner}: index {index.name!r} on table {table.name!r} has no columns; no database can "
-                    "create it, so revisions leave it out and diffs ignore it. Give it columns or remove it.",
-                    EMPTY_INDEX,
-                )
-            )
-            continue
-        key = (bool(index.unique), expressions)
-        if key in seen:
-            found.append(
-                _warning(
-                    file,
-                    line,
-                    f"{owner}: indexes {seen[key]!r} and {index.name!r} on table {table.name!r} cover the same "
-                    f"columns ({', '.join(expressions)}); keep one.",
-                    DUPLICATE_INDEX,
-                )
-            )
-        else:
-            seen[key] = str(index.name)
+    covered = {index: _index_expressions(index) for index in indexes}
+    # Most tables have neither an empty nor a repeated index: only then are they sorted and named.
+    if len(set(covered.values())) < len(covered) or not all(covered.values()):
+        for index in sorted(indexes, key=lambda i: str(i.name)):
+            found.extend(_index_warnings(index, covered[index], seen, table.name, owner, file, line))
     if not table.primary_key.columns:
         found.append(
             _warning(
@@ -190,6 +179,45 @@ def _table_warnings(table: sa.Table | None, owner: str, file: str, line: int | N
             )
         )
     return found
+
+
+def _index_expressions(index: sa.Index) -> tuple[str, ...]:
+    return tuple([getattr(expr, "name", None) or str(expr) for expr in index.expressions])
+
+
+def _index_warnings(
+    index: sa.Index,
+    expressions: tuple[str, ...],
+    seen: dict[tuple[bool, tuple[str, ...]], str],
+    table: str,
+    owner: str,
+    file: str,
+    line: int | None,
+) -> list[LoadProblem]:
+    """An empty index, or one covering what an earlier one (by name) covers; ``seen`` collects keys."""
+    if not expressions:
+        return [
+            _warning(
+                file,
+                line,
+                f"{owner}: index {index.name!r} on table {table!r} has no columns; no database can "
+                "create it, so revisions leave it out and diffs ignore it. Give it columns or remove it.",
+                EMPTY_INDEX,
+            )
+        ]
+    key = (bool(index.unique), expressions)
+    if key not in seen:
+        seen[key] = str(index.name)
+        return []
+    return [
+        _warning(
+            file,
+            line,
+            f"{owner}: indexes {seen[key]!r} and {index.name!r} on table {table!r} cover the same "
+            f"columns ({', '.join(expressions)}); keep one.",
+            DUPLICATE_INDEX,
+        )
+    ]
 
 
 def _warning(file: str, line: int | None, cause: str, kind: str) -> LoadProblem:

@@ -17,7 +17,6 @@ Schema facts come from the snapshot diff (:mod:`dbkit.migrate.diff.compare`), so
 from __future__ import annotations
 
 import enum
-import weakref
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -38,10 +37,17 @@ from dbkit.migrate.diff.changes import (
 )
 from dbkit.migrate.diff.compare import CompareOptions, diff_tables, matched_pairs
 from dbkit.migrate.schema.from_models import snapshot_of_table, sql_of
+from dbkit.migrate.schema.memo import IdentityMemo
 from dbkit.migrate.schema.snapshot import ColumnSnapshot, TableSnapshot
-from dbkit.migrate.source.codebase import Codebase, GeneratedModel, HandWrittenTable, column_attribute_names
+from dbkit.migrate.source.codebase import (
+    Codebase,
+    GeneratedModel,
+    HandWrittenTable,
+    LoadProblem,
+    column_attribute_names,
+)
 from dbkit.migrate.source.contract import relationship_shapes
-from dbkit.migrate.source.inventory import model_file_warnings
+from dbkit.migrate.source.inventory import generated_model_warnings, hand_written_warnings
 
 Level = Literal["schema", "orm", "cosmetic"]
 Status = Literal["match", "differs", "hand_written_only", "generated_only"]
@@ -186,11 +192,10 @@ def orm_differences(hand: HandWrittenTable, generated: GeneratedModel) -> list[D
     table = hand.name
     generated_table = generated.table
     assert generated_table is not None and generated_class is not None
-    found = _python_default_differences(table, hand.table, generated_table)
-    found.extend(_python_type_differences(table, hand.table, generated_table))
+    found = column_behaviour_differences(table, hand.table, generated_table)
     if hand_class is None:
         return found
-    hand_mapper, generated_mapper = sa.inspect(hand_class), sa.inspect(generated_class)
+    hand_mapper, generated_mapper = _mapper_of(hand_class), _mapper_of(generated_class)
     generated_attributes = column_attribute_names(generated_mapper, generated_table)
     for column, attribute in sorted(column_attribute_names(hand_mapper, hand.table).items()):
         other = generated_attributes.get(column)
@@ -203,56 +208,66 @@ def orm_differences(hand: HandWrittenTable, generated: GeneratedModel) -> list[D
     return found
 
 
-def _python_default_differences(table: str, hand: sa.Table, generated: sa.Table) -> list[Difference]:
-    """``default``/``onupdate`` of the columns both tables have, where either side sets one."""
-    mine, theirs = _columns_with_python_defaults(hand), _columns_with_python_defaults(generated)
+def _mapper_of(mapped_class: type) -> sa.orm.Mapper[Any]:
+    """``sa.inspect(mapped_class)``, read from the class itself when it holds its own mapper."""
+    mapper = mapped_class.__dict__.get("__mapper__")
+    return mapper if isinstance(mapper, sa.orm.Mapper) else sa.inspect(mapped_class)
+
+
+def column_behaviour_differences(table: str, hand: sa.Table, generated: sa.Table) -> list[Difference]:
+    """Of the columns both tables have: ``default``/``onupdate`` that differ, and values that read as
+    another Python type (a ``uuid.UUID`` key that became ``str``).
+
+    One pass over the columns, each looked up once on the other side: parity runs this for every
+    table, and most columns have no Python default and share their value type.
+    """
     found: list[Difference] = []
-    for name in mine.keys() | theirs.keys():  # most columns have neither: only these are looked up
-        column, other = mine.get(name), theirs.get(name)
-        column = hand.c.get(name) if column is None else column
-        other = generated.c.get(name) if other is None else other
-        if column is None or other is None:
-            continue
-        for kind, attribute in _PYTHON_DEFAULT_KINDS:
-            described = _describe_default(getattr(column, attribute))
-            other_described = _describe_default(getattr(other, attribute))
-            if described != other_described:
-                found.append(Difference(kind, f"{table}.{name}", "orm", described, other_described))
-    return found
-
-
-_PYTHON_DEFAULT_KINDS = (("python_default", "default"), ("onupdate", "onupdate"))
-
-
-def _python_type_differences(table: str, hand: sa.Table, generated: sa.Table) -> list[Difference]:
-    """Columns whose values read as another Python type (a ``uuid.UUID`` key that became ``str``)."""
-    found: list[Difference] = []
+    others = {column.name: column for column in generated.columns}  # by name: ``.c`` is by key
     for column in hand.columns:
-        other = generated.c.get(column.name)
+        name = column.name
+        other = others.get(name)
         if other is None:
             continue
-        if column.type is other.type:
-            continue
-        mine, theirs = _python_type_of(column.type), _python_type_of(other.type)
-        if mine is not theirs and _type_key(mine) != _type_key(theirs):
-            where = f"{table}.{column.name}"
-            found.append(Difference("python_type", where, "orm", _type_label(mine), _type_label(theirs)))
+        if column.default is not None or other.default is not None:
+            _add_if_different(found, "python_default", table, name, column.default, other.default)
+        if column.onupdate is not None or other.onupdate is not None:
+            _add_if_different(found, "onupdate", table, name, column.onupdate, other.onupdate)
+        mine_type, their_type = column.type, other.type
+        if mine_type is not their_type:
+            entry = _PYTHON_TYPES.entries.get(id(mine_type))  # _python_type_of, inlined for the hit
+            mine = entry[1] if entry is not None and entry[0]() is mine_type else _python_type_of(mine_type)
+            entry = _PYTHON_TYPES.entries.get(id(their_type))
+            theirs = (
+                entry[1] if entry is not None and entry[0]() is their_type else _python_type_of(their_type)
+            )
+            if mine[0] is not theirs[0] and mine[1] != theirs[1]:
+                where = f"{table}.{name}"
+                found.append(Difference("python_type", where, "orm", mine[2], theirs[2]))
     return found
 
 
-def _python_type_of(sa_type: Any) -> Any:
-    """:func:`value_type`'s Python type, remembered per type instance (weakly, as
-    :func:`~dbkit.migrate.schema.snapshot.type_spec` remembers specs): parity asks it of every column."""
-    try:
-        known = _PYTHON_TYPES.get(sa_type)
-    except TypeError:  # unhashable, or not weakly referenceable
-        return value_type(sa_type).python_type
-    if known is None:
-        known = _PYTHON_TYPES[sa_type] = (value_type(sa_type).python_type,)
-    return known[0]
+def _add_if_different(
+    found: list[Difference], kind: str, table: str, name: str, default: Any, other: Any
+) -> None:
+    described, other_described = _describe_default(default), _describe_default(other)
+    if described != other_described:
+        found.append(Difference(kind, f"{table}.{name}", "orm", described, other_described))
 
 
-_PYTHON_TYPES: weakref.WeakKeyDictionary[Any, tuple[Any]] = weakref.WeakKeyDictionary()
+def _python_type_of(sa_type: Any) -> tuple[Any, Any, str]:
+    """:func:`value_type`'s Python type, what makes it the same as another (:func:`_type_key`) and its
+    label, remembered per type instance (weakly, as :func:`~dbkit.migrate.schema.snapshot.type_spec`
+    remembers specs): parity asks it of every column."""
+    known = _PYTHON_TYPES.get(sa_type)
+    return known if known is not None else _PYTHON_TYPES.remember(sa_type, _python_type_facts(sa_type))
+
+
+def _python_type_facts(sa_type: Any) -> tuple[Any, Any, str]:
+    python_type = value_type(sa_type).python_type
+    return python_type, _type_key(python_type), _type_label(python_type)
+
+
+_PYTHON_TYPES: IdentityMemo[tuple[Any, Any, str]] = IdentityMemo()
 
 
 def _type_key(python_type: Any) -> Any:
@@ -268,10 +283,6 @@ def _type_label(python_type: Any) -> str:
     module = getattr(python_type, "__module__", "")
     name = getattr(python_type, "__qualname__", None) or repr(python_type)
     return name if module in ("builtins", "typing") else f"{module}.{name}"
-
-
-def _columns_with_python_defaults(table: sa.Table) -> dict[str, sa.Column[Any]]:
-    return {c.name: c for c in table.columns if c.default is not None or c.onupdate is not None}
 
 
 def _describe_default(default: Any) -> Any:
@@ -291,6 +302,10 @@ def _relationship_differences(
     """Relationships missing on one side (``relationship``: the target tables), then each differing
     part of a shared one's shape (``relationship_cascade``, ``relationship_secondary``...)."""
     try:
+        hand.registry.configure()  # backrefs appear on configuration
+        generated.registry.configure()
+        if not hand.relationships and not generated.relationships:
+            return []
         mine, theirs = relationship_shapes(hand.class_), relationship_shapes(generated.class_)
     except sa.exc.SQLAlchemyError as exc:  # reported by the loader already; parity still runs
         return [Difference("relationships", table, "orm", f"cannot configure: {exc}", None)]
@@ -315,11 +330,10 @@ def _relationship_differences(
 def compare_table(hand: HandWrittenTable, generated: GeneratedModel) -> TableParity:
     hand_snapshot = snapshot_of_table(hand.table)
     generated_snapshot = snapshot_of_table(generated.table)
-    differences = [
-        *schema_differences(hand_snapshot, generated_snapshot),
-        *orm_differences(hand, generated),
-        *constraint_name_differences(hand_snapshot, generated_snapshot),
-    ]
+    differences = orm_differences(hand, generated)
+    if hand_snapshot.schema_key != generated_snapshot.schema_key:  # names included: most tables
+        differences += schema_differences(hand_snapshot, generated_snapshot)
+        differences += constraint_name_differences(hand_snapshot, generated_snapshot)
     differences.sort(key=lambda d: (LEVELS.index(d.level), d.object, d.kind))
     status: Status = "differs" if any(d.level == "schema" for d in differences) else "match"
     return TableParity(
@@ -332,10 +346,20 @@ def compare_table(hand: HandWrittenTable, generated: GeneratedModel) -> TablePar
 
 
 def parity(codebase: Codebase) -> ParityReport:
-    """Every table of ``codebase``: compared where both kinds exist, otherwise marked one-sided."""
+    """Every table of ``codebase``: compared where both kinds exist, otherwise marked one-sided.
+
+    The model-file warnings (:func:`~dbkit.migrate.source.inventory.model_file_warnings`) are read
+    table by table in the same pass, while that table's objects are fresh, and listed in that
+    function's order."""
     tables: list[TableParity] = []
+    hand_warnings: dict[str, list[LoadProblem]] = {}
+    model_warnings: dict[str, list[LoadProblem]] = {}
     for name in sorted(set(codebase.hand_written) | set(codebase.models)):
         hand, generated = codebase.hand_written.get(name), codebase.models.get(name)
+        if hand is not None:
+            hand_warnings[name] = hand_written_warnings(hand)
+        if generated is not None:
+            model_warnings[name] = generated_model_warnings(generated)
         if hand is not None and generated is not None and generated.table is not None:
             tables.append(compare_table(hand, generated))
         elif hand is not None:
@@ -347,5 +371,9 @@ def parity(codebase: Codebase) -> ParityReport:
                 TableParity(name, "generated_only", generated=f"{generated.class_name} ({generated.file})")
             )
 
-    problems = [*codebase.problems, *model_file_warnings(codebase)]
+    problems = [
+        *codebase.problems,
+        *(warning for name in codebase.hand_written for warning in hand_warnings[name]),
+        *(warning for name in codebase.models for warning in model_warnings[name]),
+    ]
     return ParityReport(tuple(tables), tuple(str(p) for p in problems))

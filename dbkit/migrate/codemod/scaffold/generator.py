@@ -49,6 +49,7 @@ from dbkit.migrate.codemod.scaffold.results import (
 from dbkit.migrate.codemod.scaffold.source import format_source
 from dbkit.migrate.codemod.scaffold.table_args import TableArgsPlanner
 from dbkit.migrate.codemod.scaffold.values import EnumRegistry, ModuleWriter, describe
+from dbkit.migrate.schema.from_models import foreign_key_target
 from dbkit.migrate.source.codebase import load_codebase
 from dbkit.naming import table_name_for
 from dbkit.text import shorten
@@ -301,7 +302,7 @@ class ScaffoldGenerator:
             for constraint in sorted(
                 table.foreign_key_constraints, key=lambda c: [e.parent.name for e in c.elements]
             )
-            if (name := constraint.elements[0].target_fullname.rsplit(".", 2)[-2]) != table.name
+            if (name := foreign_key_target(constraint.elements[0])[0]) != table.name
         ]
 
     def _writer(self, module: str) -> ModuleWriter:

@@ -42,6 +42,7 @@ from dbkit.migrate.codemod.scaffold.relationships import (
     reverse_of,
 )
 from dbkit.migrate.codemod.scaffold.values import ModuleWriter
+from dbkit.migrate.schema.from_models import foreign_key_target
 from dbkit.naming import model_stem, reference_field_for
 
 DB_RELATIONSHIP = Import("dbkit", "DBRelationship")
@@ -49,8 +50,7 @@ DB_RELATIONSHIP = Import("dbkit", "DBRelationship")
 
 def target_of(constraint: sa.ForeignKeyConstraint) -> tuple[str, str]:
     """``(table, column)`` a single-column foreign key points to."""
-    table, column = constraint.elements[0].target_fullname.rsplit(".", 2)[-2:]
-    return table, column
+    return foreign_key_target(constraint.elements[0])
 
 
 class ReferencePlanner:

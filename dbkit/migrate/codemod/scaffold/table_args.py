@@ -20,6 +20,7 @@ from dbkit.migrate.codemod.scaffold.facts import name_to_render, named_dialect, 
 from dbkit.migrate.codemod.scaffold.plan import ModelPlan
 from dbkit.migrate.codemod.scaffold.results import ScaffoldError
 from dbkit.migrate.codemod.scaffold.values import ModuleWriter, describe
+from dbkit.migrate.schema.from_models import foreign_key_target
 
 #: Column-level dialect options a single-column primary key constraint says instead (SQLite reads either).
 PRIMARY_KEY_COLUMN_OPTIONS = {"sqlite_on_conflict_primary_key": "sqlite_on_conflict"}
@@ -150,7 +151,7 @@ class TableArgsPlanner:
         elif isinstance(constraint, sa.ForeignKeyConstraint):
             args = [
                 [element.parent.name for element in constraint.elements],
-                [".".join(element.target_fullname.rsplit(".", 2)[-2:]) for element in constraint.elements],
+                [".".join(foreign_key_target(element)) for element in constraint.elements],
             ]
             for key in ("ondelete", "onupdate", "deferrable", "initially", "match"):
                 if getattr(constraint, key, None) is not None:
