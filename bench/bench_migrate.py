@@ -18,6 +18,8 @@ Six measures, each against its target from the migration-engine issue:
    one in SQLite and runs ``compare_metadata``. Two kinds of codebase: hand-written (``DB_*.py``;
    Alembic imports the same files) and generated (``BLL_*.py``; Alembic imports them and generates
    their tables with ``ModelRegistry``, as a dbkit-wired ``env.py`` does). Target: >= 2x faster.
+   Beside it, the floor: one of the two codebases imported the same way, alone in a process; two
+   codebases read in two processes at once cannot finish sooner than one of them alone.
 4. ``dbkit diff old.json new.json`` of the same two codebases' snapshot files, as a whole process,
    against the hand-written Alembic route of 3: under 0.5 s and >= 10x faster.
 5. ``verify`` (in process) of a baseline revision plus one change (a nullable column added, one
@@ -429,11 +431,25 @@ def alembic_route_worker(kind: str, old_dir: Path, new_dir: Path) -> dict[str, A
     return {"diffs": len(alembic_compare([old], new))}
 
 
+def import_one_worker(kind: str, directory: Path) -> dict[str, Any]:
+    """The floor of a whole-process diff: ONE codebase imported the Alembic route's way, alone.
+
+    Any tool that reads models by running their code must import each codebase (Python, SQLAlchemy,
+    the model files; generated ones also generated). With two cores, two codebases imported in two
+    processes at once take at best as long as one of them alone: this process."""
+    if kind == "hand_written":
+        tables = _import_codebase(directory, "DB_*.py")[0].Base.metadata.tables
+    else:
+        tables = _generated_metadata(_import_codebase(directory, "BLL_*.py")).tables
+    return {"tables": len(tables)}
+
+
 def bench_whole_process_diff(work: Path, n_tables: int, repeat: int) -> list[dict[str, Any]]:
     old = build_codebase(work / f"diff-old-{n_tables}", n_tables, changed=False)
     new = build_codebase(work / f"diff-new-{n_tables}", n_tables, changed=True)
     dbkit = dbkit_command()
     route = [sys.executable, str(Path(__file__).resolve()), "--worker", "alembic-route"]
+    import_one = [sys.executable, str(Path(__file__).resolve()), "--worker", "import-one"]
     rows = []
     hand_written_route: list[float] = []
     for kind, pattern in (("hand_written", "DB_*.py"), ("generated", "BLL_*.py")):
@@ -445,18 +461,28 @@ def bench_whole_process_diff(work: Path, n_tables: int, repeat: int) -> list[dic
             {
                 "dbkit": _process([*dbkit, "diff", str(old_kind), str(new_kind)], expected=(1,)),
                 "alembic": _process([*route, kind, str(old_kind), str(new_kind)]),
+                "floor": _process([*import_one, kind, str(old_kind)]),
             },
             repeat,
         )
         if kind == "hand_written":
             hand_written_route = seconds["alembic"]
+        label = f"{kind.replace('_', '-')} codebases, whole process [{n_tables} tables]"
         rows.append(
             _row(
-                f"dbkit diff of two {kind.replace('_', '-')} codebases, whole process [{n_tables} tables]",
+                f"dbkit diff of two {label}",
                 statistics.median(seconds["dbkit"]),
                 statistics.median(seconds["alembic"]),
                 "Alembic route (import, create, compare)",
                 CODEBASE_DIFF_RATIO,
+            )
+        )
+        rows.append(
+            _row(
+                f"floor: one of the two {label} imported alone",
+                statistics.median(seconds["floor"]),
+                statistics.median(seconds["alembic"]),
+                "Alembic route (import, create, compare)",
             )
         )
     snapshots = []
@@ -665,6 +691,9 @@ def _run_worker(name: str, arguments: list[str], profile: bool) -> dict[str, Any
     if name == "alembic-route":
         kind, old, new = arguments
         return alembic_route_worker(kind, Path(old), Path(new))
+    if name == "import-one":
+        kind, directory = arguments
+        return import_one_worker(kind, Path(directory))
     if name == "verify":
         work, rows, repeat = arguments
         return verify_worker(Path(work), int(rows), int(repeat))

@@ -197,13 +197,13 @@ def orm_differences(hand: HandWrittenTable, generated: GeneratedModel) -> list[D
         return found
     hand_mapper, generated_mapper = _mapper_of(hand_class), _mapper_of(generated_class)
     generated_attributes = column_attribute_names(generated_mapper, generated_table)
-    for column, attribute in sorted(column_attribute_names(hand_mapper, hand.table).items()):
+    for column, attribute in column_attribute_names(hand_mapper, hand.table).items():  # sorted by caller
         other = generated_attributes.get(column)
         if other is not None and other != attribute:
             found.append(Difference("attribute_name", f"{table}.{column}", "orm", attribute, other))
     found.extend(_relationship_differences(table, hand_mapper, generated_mapper))
-    mine, theirs = set(hand_mapper.validators), set(generated_mapper.validators)
-    if mine != theirs:
+    mine, theirs = hand_mapper.validators, generated_mapper.validators
+    if (mine or theirs) and set(mine) != set(theirs):
         found.append(Difference("validators", table, "orm", sorted(mine), sorted(theirs)))
     return found
 
@@ -356,10 +356,6 @@ def parity(codebase: Codebase) -> ParityReport:
     model_warnings: dict[str, list[LoadProblem]] = {}
     for name in sorted(set(codebase.hand_written) | set(codebase.models)):
         hand, generated = codebase.hand_written.get(name), codebase.models.get(name)
-        if hand is not None:
-            hand_warnings[name] = hand_written_warnings(hand)
-        if generated is not None:
-            model_warnings[name] = generated_model_warnings(generated)
         if hand is not None and generated is not None and generated.table is not None:
             tables.append(compare_table(hand, generated))
         elif hand is not None:
@@ -370,6 +366,10 @@ def parity(codebase: Codebase) -> ParityReport:
             tables.append(
                 TableParity(name, "generated_only", generated=f"{generated.class_name} ({generated.file})")
             )
+        if hand is not None:  # after the comparison, which has just read the same objects
+            hand_warnings[name] = hand_written_warnings(hand)
+        if generated is not None:
+            model_warnings[name] = generated_model_warnings(generated)
 
     problems = [
         *codebase.problems,
