@@ -548,6 +548,7 @@ def run(n_models: int = 1000, n_fields: int = 15, repeat: int = 3) -> list[dict[
                     None,
                 ),
                 "peer_name": "SQLModel",
+                "floor_for": f"{prefix}generate + create_all (s)",  # drawn on that measure's plot
             }
         )
     return rows

@@ -25,6 +25,7 @@ import importlib
 import json
 import re
 import sys
+import textwrap
 import time
 import traceback
 from collections.abc import Callable
@@ -242,7 +243,8 @@ def _file_name(series: str) -> str:
 
 def plot_sweep(rows: list[dict[str, Any]], directory: Path) -> list[Path]:
     """One small PNG per measure measured at two sizes or more: dbkit / peer against size (log
-    scale), with the target ratio drawn where the measure has one."""
+    scale), with the target ratio drawn where the measure has one, and the measured floor where a
+    row names the measure it bounds (``floor_for``: the floor's rows get no plot of their own)."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only: no display on a server
@@ -250,27 +252,39 @@ def plot_sweep(rows: list[dict[str, Any]], directory: Path) -> list[Path]:
 
     directory.mkdir(parents=True, exist_ok=True)
     series: dict[str, list[dict[str, Any]]] = {}
+    floors: dict[str, list[dict[str, Any]]] = {}  # a measured floor is drawn on the plot it bounds
     for row in rows:
         if row.get("ratio") is not None and row.get("size"):
-            series.setdefault(row["series"], []).append(row)
+            target = floors.setdefault(row["floor_for"], []) if row.get("floor_for") else None
+            (target if target is not None else series.setdefault(row["series"], [])).append(row)
     written = []
     for name, points in series.items():
         if len(points) < 2:
             continue
         points.sort(key=lambda row: row["size"])
+        floor = sorted(floors.get(name, []), key=lambda row: row["size"])
         figure, axes = plt.subplots(figsize=(5, 3), dpi=80)
         sizes = [row["size"] for row in points]
         axes.plot(sizes, [row["ratio"] for row in points], "o-", label="dbkit / peer")
+        if floor:
+            axes.plot(
+                [row["size"] for row in floor],
+                [row["ratio"] for row in floor],
+                "s:",
+                color="tab:gray",
+                label="measured floor / peer",
+            )
         target = points[0].get("target")
         if target is not None:
             axes.axhline(target, color="tab:red", linestyle="--", label=f"target <= {target:g}")
         axes.set_xscale("log")
         axes.set_xticks(sizes, [str(size) for size in sizes])
-        top = max([row["ratio"] for row in points] + ([target] if target is not None else []))
+        ratios = [row["ratio"] for row in [*points, *floor]]
+        top = max(ratios + ([target] if target is not None else []))
         axes.set_ylim(0, top * 1.2)
         axes.set_xlabel("models" if points[0]["bench"] == "generate" else "tables")
         axes.set_ylabel("ratio (lower is better)")
-        axes.set_title(name, fontsize=9)
+        axes.set_title(textwrap.fill(name, 64), fontsize=8)
         axes.legend(fontsize=7)
         figure.tight_layout()
         path = directory / _file_name(name)

@@ -63,6 +63,20 @@ def test_one_png_per_measure_seen_at_two_sizes_or_more(tmp_path: Path) -> None:
     assert 0 < written[0].stat().st_size < 80_000
 
 
+def test_a_measured_floor_is_drawn_on_the_plot_it_bounds(tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib")
+    bounded = "dbkit diff of two codebases, whole process"
+    rows = [_row(bounded, 100, 0.64, 0.5), _row(bounded, 500, 0.36, 0.5)]
+    plain = run_all.plot_sweep(rows, tmp_path / "plain")[0].stat().st_size
+    floor = [
+        {**_row("floor: one codebase imported alone", size, ratio, None), "floor_for": bounded}
+        for size, ratio in ((100, 0.38), (500, 0.26))
+    ]
+    written = run_all.plot_sweep([*rows, *floor], tmp_path / "with_floor")
+    assert [path.name for path in written] == ["dbkit_diff_of_two_codebases_whole_process.png"]
+    assert written[0].stat().st_size != plain  # the floor's line and legend entry are in it
+
+
 def test_the_markdown_table_gives_each_row_its_verdict() -> None:
     table = run_all.markdown_table(
         [_row("parity, in process", 50, 0.06), _row("parity, in process", 1000, 0.04)]

@@ -203,7 +203,13 @@ def test_report_is_one_self_contained_deterministic_page(tmp_path: Path) -> None
     second = write_report(SAMPLE_APP, tmp_path / "b.html", target=EVOLUTION_V2)
     html = first.read_text()
     assert html == second.read_text()
-    for heading in ("Verdict", "Changes", "SQL the revision runs", "Inventory", "Parity: hand-written vs generated"):
+    for heading in (
+        "Verdict",
+        "Changes",
+        "SQL the revision runs",
+        "Inventory",
+        "Parity: hand-written vs generated",
+    ):
         assert f">{heading}</h2>" in html
     assert "drop_column" in html and "refused" in html and '<svg class="er-diagram"' in html
     assert not re.search(r"<script|<link|src=\"http", html)
