@@ -24,6 +24,13 @@ from sqlalchemy.orm import registry as OrmRegistry  # noqa: N812 - the class, no
 from dbkit.errors import ConfigurationError, DatabaseConnectionError
 from dbkit.naming import naming_convention
 
+#: ``MetaData.info`` key the model generator fills: ``{table key: generated class}``. A ``MetaData``
+#: handed to Alembic's env.py keeps its classes alive, with the ``migration_notes`` of their models,
+#: even after the application drops the manager that generated them (SQLAlchemy's registries are
+#: weak). Not ``Table.info``: Alembic renders that into migration scripts. Defined here, beside the
+#: manager, so readers of a metadata need not import the generator (and Pydantic).
+GENERATED_CLASSES_INFO = "dbkit.generated_classes"
+
 #: The environment variable read when no URL is given.
 DATABASE_URL_ENV = "DATABASE_URL"
 #: The embedded default: an SQLite file in the working directory.

@@ -28,7 +28,7 @@ from dbkit.generate.collector import collector_paused, freeze_once
 from dbkit.generate.options import RELATIONSHIP_OPTIONS, DBColumn, DBRelationship, column_options
 from dbkit.generate.types import FieldContext, TypeRegistry, type_registry, unwrap_optional
 from dbkit.generate.validators import plan_validators
-from dbkit.manager import PK_COLUMN_TYPE, DatabaseManager
+from dbkit.manager import GENERATED_CLASSES_INFO, PK_COLUMN_TYPE, DatabaseManager
 from dbkit.naming import model_stem, table_name_for
 
 #: Attribute names a declarative class reserves for itself.
@@ -38,11 +38,6 @@ RESERVED_ATTRIBUTES = frozenset({"metadata", "registry", "query", "__table__", "
 #: Set on every ``DatabaseMixin`` subclass (never on ``DatabaseMixin`` itself) as it is defined, so
 #: the generator recognises models without importing the class that depends on it.
 DATABASE_MODEL_MARKER = "__dbkit_database_model__"
-#: ``MetaData.info`` key: ``{table key: generated class}``. A ``MetaData`` handed to Alembic's env.py
-#: keeps its classes alive, with the ``migration_notes`` of their models, even after the application
-#: drops the manager that generated them (SQLAlchemy's registries are weak). Not ``Table.info``:
-#: Alembic renders that into migration scripts.
-GENERATED_CLASSES_INFO = "dbkit.generated_classes"
 
 
 def is_database_model(candidate: Any) -> bool:

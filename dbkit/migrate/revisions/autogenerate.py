@@ -39,7 +39,7 @@ from alembic.runtime.plugins import Plugin
 from alembic.util import DispatchPriority, PriorityDispatchResult
 from sqlalchemy.orm.mapper import _all_registries  # no public accessor lists the registries
 
-from dbkit.generate.builder import GENERATED_CLASSES_INFO
+from dbkit.manager import GENERATED_CLASSES_INFO
 from dbkit.migrate.diff.changes import Op, RenameColumn, RenameTable
 from dbkit.migrate.diff.hints import (
     MigrationHints,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, fields, replace
 from functools import cached_property, lru_cache
@@ -292,6 +293,13 @@ def _postgresql() -> Any:
     return postgresql
 
 
+def _postgresql_jsonb_classes(_sa: Any) -> tuple[type, ...]:
+    """JSONB, if anything imported SQLAlchemy's PostgreSQL dialect: a column can only be a JSONB once
+    its module is loaded, and importing it just to ask costs every other codebase 0.1 s."""
+    postgresql = sys.modules.get("sqlalchemy.dialects.postgresql")
+    return (postgresql.JSONB,) if postgresql is not None else ()
+
+
 def _kind(name: str, sa_classes: Callable[[Any], tuple[type, ...]], make: Callable[[Any], Any]) -> TypeKind:
     reader, writer = _simple(name, make)
     return TypeKind(name, sa_classes, reader, writer)
@@ -306,7 +314,7 @@ TYPE_KINDS: dict[str, TypeKind] = {
         _kind("uuid", lambda sa: (sa.Uuid,), lambda sa: sa.Uuid()),
         # JSONB is a JSON to SQLAlchemy but another column type to PostgreSQL (galaxy's
         # ``JSON().with_variant(JSONB, "postgresql")``): its own kind, or the variant is lost
-        _kind("jsonb", lambda sa: (_postgresql().JSONB,), lambda sa: _postgresql().JSONB()),
+        _kind("jsonb", _postgresql_jsonb_classes, lambda sa: _postgresql().JSONB()),
         _kind("json", lambda sa: (sa.JSON,), lambda sa: sa.JSON()),
         _kind("boolean", lambda sa: (sa.Boolean,), lambda sa: sa.Boolean()),
         _kind("text", lambda sa: (sa.Text,), lambda sa: sa.Text()),

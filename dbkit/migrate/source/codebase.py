@@ -45,15 +45,7 @@ from sqlalchemy.orm import registry as OrmRegistry  # noqa: N812 - the class, no
 from sqlalchemy.orm.exc import UnmappedClassError
 
 from dbkit.errors import DbkitError
-from dbkit.generate.builder import (
-    GENERATED_CLASSES_INFO,
-    ModelGenerator,
-    generator_for,
-    is_database_model,
-    table_name_of,
-)
-from dbkit.generate.ordering import generation_order, reference_targets
-from dbkit.manager import DatabaseManager
+from dbkit.manager import GENERATED_CLASSES_INFO, DatabaseManager
 from dbkit.migrate.source.isolation import isolated_imports
 
 HAND_WRITTEN_PATTERN = "DB_*.py"
@@ -504,10 +496,13 @@ class _Loader:
 
     # -- BLL models ----------------------------------------------------------------------------
     def _collect_models(self) -> None:
+        model_modules = sorted(name for name in self.codebase.modules if name.startswith("BLL_"))
+        if not model_modules:
+            return  # hand-written only: the generator (and Pydantic, 0.1 s to import) is never needed
+        from dbkit.generate.builder import is_database_model, table_name_of
+
         found: dict[str, GeneratedModel] = {}
-        for module_name in sorted(self.codebase.modules):
-            if not module_name.startswith("BLL_"):
-                continue
+        for module_name in model_modules:
             module = self.codebase.modules[module_name]
             for value in list(vars(module).values()):
                 if not is_database_model(value) or value.__module__ != module_name:
@@ -537,6 +532,8 @@ class _Loader:
         """Generate every model on the scratch manager; a failure excludes that model and is retried
         without it on a fresh manager, so one broken model never leaves a half-configured registry.
         (Classes a BLL file generated at import time, ``User = UserModel.DB``, stay on the first one.)"""
+        if not self.codebase.models:
+            return
         excluded: dict[type, str] = {}
         while True:
             failure = self._generate_all(excluded)
@@ -556,6 +553,9 @@ class _Loader:
             self.codebase.manager = DatabaseManager(SCRATCH_URL)
 
     def _generate_all(self, excluded: dict[type, str]) -> tuple[type, str] | None:
+        from dbkit.generate.builder import generator_for
+        from dbkit.generate.ordering import generation_order, reference_targets
+
         entries = {m.model: m for m in self.codebase.models.values()}
         order = generation_order(m for m in entries if m not in excluded)
         generator = generator_for(self.codebase.manager)
@@ -743,6 +743,8 @@ def _generation_cause(model: type, exc: BaseException) -> str:
 
 def _failing_field(model: type) -> str | None:
     """The first field whose column cannot be built, tried on a throwaway generator."""
+    from dbkit.generate.builder import ModelGenerator, table_name_of
+
     generator = ModelGenerator(DatabaseManager(SCRATCH_URL))
     table = table_name_of(model)
     for name, field_info in model.model_fields.items():

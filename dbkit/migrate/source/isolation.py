@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import builtins
 import importlib
-import importlib.util
 import logging
 import os
 import sys
@@ -296,22 +295,37 @@ def _restore_sqlalchemy_compilers(saved: dict[type, tuple[Any, Any, dict[str, An
 
 def _prometheus_registry_state() -> tuple[dict[Any, Any], dict[Any, Any]] | None:
     """prometheus_client's process-wide registry (Jupyter's server imports it) refuses a metric that
-    a module registers again when imported afresh (prefect's event metrics): restore its contents."""
-    if "prometheus_client" not in sys.modules and importlib.util.find_spec("prometheus_client") is not None:
-        # imported now, so its own default collectors are in the saved state (a codebase importing it
-        # first would otherwise leave the process a registry without them)
-        importlib.import_module("prometheus_client")
-    registry = getattr(sys.modules.get("prometheus_client.registry"), "REGISTRY", None)
-    if registry is None or not hasattr(registry, "_names_to_collectors"):
+    a module registers again when imported afresh (prefect's event metrics): save its contents.
+
+    ``None`` when prometheus_client is not imported: it is never imported here just to look (60 ms
+    of every load of every codebase); a codebase that imports it leaves it with its own defaults."""
+    registry = _prometheus_registry()
+    if registry is None:
         return None
     return dict(registry._collector_to_names), dict(registry._names_to_collectors)
 
 
-def _restore_prometheus_registry(saved: tuple[dict[Any, Any], dict[Any, Any]] | None) -> None:
+def _prometheus_registry() -> Any:
     registry = getattr(sys.modules.get("prometheus_client.registry"), "REGISTRY", None)
-    if saved is None or registry is None or not hasattr(registry, "_names_to_collectors"):
+    return registry if hasattr(registry, "_names_to_collectors") else None
+
+
+def _prometheus_defaults(registry: Any) -> tuple[dict[Any, Any], dict[Any, Any]]:
+    """What importing prometheus_client registers by itself: its process, platform and GC collectors."""
+    client = sys.modules.get("prometheus_client")
+    names = ("PROCESS_COLLECTOR", "PLATFORM_COLLECTOR", "GC_COLLECTOR")
+    defaults = {id(collector) for name in names if (collector := getattr(client, name, None)) is not None}
+    return (
+        {c: metric_names for c, metric_names in registry._collector_to_names.items() if id(c) in defaults},
+        {name: c for name, c in registry._names_to_collectors.items() if id(c) in defaults},
+    )
+
+
+def _restore_prometheus_registry(saved: tuple[dict[Any, Any], dict[Any, Any]] | None) -> None:
+    registry = _prometheus_registry()
+    if registry is None:
         return
-    collectors, names = saved
+    collectors, names = saved if saved is not None else _prometheus_defaults(registry)
     with registry._lock:
         registry._collector_to_names.clear()
         registry._collector_to_names.update(collectors)

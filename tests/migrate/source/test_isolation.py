@@ -14,6 +14,7 @@ import importlib.machinery
 import importlib.metadata
 import logging
 import os
+import subprocess
 import sys
 import textwrap
 import warnings
@@ -358,6 +359,42 @@ def test_a_prometheus_metric_registered_at_import_loads_twice(tmp_path: Path) ->
     assert_loaded_cleanly(first, "things")
     assert_loaded_cleanly(second, "things")
     assert dict(REGISTRY._collector_to_names) == collectors_before
+
+
+def test_a_load_never_imports_prometheus_client_and_a_codebase_that_does_loads_twice(tmp_path: Path) -> None:
+    """In a fresh process (the ``dbkit`` command, a diff's worker) nothing has imported prometheus_client:
+    a codebase that does not use it loads without it being imported (60 ms per load), and one that
+    imports it first loads twice, leaving the registry with only prometheus_client's own collectors."""
+    plain = write_codebase(tmp_path / "plain", {"DB_Things.py": textwrap.dedent(TABLE)})
+    metrics = write_codebase(
+        tmp_path / "metrics",
+        {
+            "DB_Metrics.py": "from prometheus_client import Counter\n\n"
+            'EVENTS = Counter("dbkit_isolation_fresh_events", "Events seen by the codebase")\n'
+            + textwrap.dedent(TABLE)
+        },
+    )
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from dbkit.migrate.source.codebase import load_codebase
+
+        assert not load_codebase({str(plain)!r}).problems
+        assert "prometheus_client" not in sys.modules, "imported by a load that does not use it"
+        for _ in range(2):
+            problems = load_codebase({str(metrics)!r}).problems
+            assert not problems, [str(problem) for problem in problems]
+        import prometheus_client
+
+        defaults = {{prometheus_client.PROCESS_COLLECTOR, prometheus_client.PLATFORM_COLLECTOR,
+                    prometheus_client.GC_COLLECTOR}}
+        left = set(prometheus_client.REGISTRY._collector_to_names)
+        assert left == defaults & left and left, left
+        print("ok")
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
 
 
 def test_a_compiler_registered_on_a_sqlalchemy_construct_is_undone(tmp_path: Path) -> None:
