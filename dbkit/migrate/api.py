@@ -192,9 +192,10 @@ def diff(
     old: str | Path | Snapshot, new: str | Path | Snapshot, hints: MigrationHints | None = None
 ) -> HintedDiff:
     """Changes from OLD to NEW with NEW's ``migration_notes`` hints applied (renames, backfills, waivers)."""
+    old_snapshot, new_snapshot = snapshots_of(old, new)
+    # imported once the workers have been started: they never need it, and it is 0.1 s of work
     from dbkit.migrate.diff.hints import apply_hints
 
-    old_snapshot, new_snapshot = snapshots_of(old, new)
     return apply_hints(old_snapshot, new_snapshot, hints)
 
 
@@ -214,24 +215,37 @@ def snapshots_of(*sources: str | Path | Snapshot) -> list[Snapshot]:
     """The snapshots of several sources; codebase directories load in parallel processes.
 
     Loading a codebase is mostly importing it (SQLAlchemy building classes), which one process
-    does on one core; two codebases in two processes take about half the time. The processes
-    never come from forking a multi-threaded caller such as a Jupyter kernel (see
-    :mod:`dbkit.migrate.source.parallel`). Where no worker can run (or one fails) the codebases
-    load here, one after the other, so errors are raised exactly as a sequential load raises them.
+    does on one core; two codebases at once take about the time of one. This process loads the
+    first directory itself while worker processes load the others and send their snapshots back
+    as JSON. The processes never come from forking a multi-threaded caller such as a Jupyter
+    kernel (see :mod:`dbkit.migrate.source.parallel`). Where no worker can run (or one fails) the
+    rest load here, one after the other, so errors are raised exactly as a sequential load raises
+    them: sources are read in order, and the first directory is the first one loaded.
     """
     from dbkit.migrate.schema.documents import load_snapshot
     from dbkit.migrate.schema.snapshot import Snapshot
 
-    directories = [str(s) for s in sources if not isinstance(s, Snapshot) and Path(str(s)).is_dir()]
-    if not directories:  # snapshot files and URLs: no worker to start, nor multiprocessing to import
-        return [_as_snapshot(source) for source in sources]
-    from dbkit.migrate.source.parallel import map_in_processes
+    def is_directory(source: str | Path | Snapshot) -> bool:
+        return not isinstance(source, Snapshot) and Path(str(source)).is_dir()
 
-    texts = map_in_processes(_snapshot_text, directories)
-    if texts is None:
+    first = next((index for index, source in enumerate(sources) if is_directory(source)), None)
+    if first is None:  # snapshot files and URLs: no worker to start, nor multiprocessing to import
         return [_as_snapshot(source) for source in sources]
-    loaded = dict(zip(directories, texts, strict=True))
-    return [load_snapshot(loaded[str(s)]) if str(s) in loaded else _as_snapshot(s) for s in sources]
+    from dbkit.migrate.source.parallel import run_here_and_in_processes
+
+    later = sources[first + 1 :]
+    elsewhere = [str(source) for source in later if is_directory(source)]
+    here, texts = run_here_and_in_processes(
+        lambda: [_as_snapshot(source) for source in sources[: first + 1]], _snapshot_text, elsewhere
+    )
+    loaded = dict(zip(elsewhere, texts, strict=True)) if texts is not None else {}
+    return [
+        *here,
+        *(
+            load_snapshot(loaded[str(s)]) if str(s) in loaded and is_directory(s) else _as_snapshot(s)
+            for s in later
+        ),
+    ]
 
 
 def check(source: str | Path, url: str) -> HintedDiff:

@@ -29,6 +29,7 @@ from typing import Literal, TypeVar
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+Local = TypeVar("Local")
 Strategy = Literal["fork", "forkserver", "spawn", "sequential"]
 
 #: Environment variable that forces a strategy (benchmarks; a user whose platform misbehaves).
@@ -74,17 +75,44 @@ def map_in_processes(function: Callable[[Item], Result], items: Sequence[Item]) 
     strategy = choose_strategy(len(items))
     if strategy == "sequential":
         return None
+    try:
+        with _pool(strategy, len(items)) as pool:
+            return list(pool.map(function, items))
+    except Exception:  # a worker's error is re-raised by the sequential run the caller falls back to
+        return None
+
+
+def run_here_and_in_processes(
+    here: Callable[[], Local], function: Callable[[Item], Result], items: Sequence[Item]
+) -> tuple[Local, list[Result] | None]:
+    """``here()`` in this process while ``[function(item) for item in items]`` runs in worker processes.
+
+    The calling process does one share of the work instead of waiting for a worker: one process
+    fewer to start, and its result is an object already, with nothing to transfer. The workers
+    start before ``here()`` runs (a fork only ever copies this single-threaded process). Their
+    results are ``None`` when no safe start method exists or a worker failed: the caller then runs
+    ``items`` in-process, after ``here()``, so errors surface in the order a sequential run has.
+    """
+    strategy = choose_strategy(len(items) + 1) if items else "sequential"
+    if strategy == "sequential":
+        return here(), None
+    with _pool(strategy, len(items)) as pool:
+        futures = [pool.submit(function, item) for item in items]
+        local = here()
+        try:
+            return local, [future.result() for future in futures]
+        except Exception:  # re-raised by the sequential run the caller falls back to
+            return local, None
+
+
+def _pool(strategy: Strategy, workers: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context(strategy)
     if strategy == "forkserver":
         context.set_forkserver_preload(WORKER_PRELOAD)
     elif strategy == "fork":
         for module in WORKER_PRELOAD:  # the children inherit them, already imported
             importlib.import_module(module)
-    try:
-        with ProcessPoolExecutor(len(items), mp_context=context, initializer=_worker_start) as pool:
-            return list(pool.map(function, items))
-    except Exception:  # a worker's error is re-raised by the sequential run the caller falls back to
-        return None
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start)
 
 
 def _worker_start() -> None:
