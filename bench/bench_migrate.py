@@ -155,7 +155,7 @@ def dbkit_command() -> list[str]:
     beside = Path(sys.executable).parent / "dbkit"
     if beside.is_file():
         return [str(beside)]
-    return [sys.executable, "-c", "import sys; from dbkit.cli import main; sys.exit(main())"]
+    return [sys.executable, "-c", "from dbkit.cli import run; run()"]
 
 
 def build_codebase(directory: Path, n_tables: int, changed: bool) -> Path:

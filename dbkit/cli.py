@@ -11,14 +11,16 @@ handlers, so ``dbkit --help`` and ``dbkit diff a.json b.json`` start fast.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 EXIT_OK, EXIT_DIFFERENT, EXIT_ERROR = 0, 1, 2
 #: An unexpected exception (sysexits' ``EX_SOFTWARE``); Ctrl-C exits like a shell's SIGINT.
@@ -542,14 +544,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def run() -> NoReturn:
+    """The ``dbkit`` process (console script, ``python -m dbkit.cli``): :func:`main`, then exit.
+
+    What a schema command built is frozen out of the cyclic collector as the command ends, so the
+    interpreter's exit skips the collector's last pass over it (0.3 s after a 100-table diff) and
+    the operating system frees it at once. :func:`main` alone, called in a process that goes on (a
+    test, a notebook), leaves the collector as it found it and freezes nothing.
+    """
+    sys.exit(main(exiting=True))
+
+
+def main(argv: Sequence[str] | None = None, *, exiting: bool = False) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(argv)
     from dbkit.errors import DbkitError
 
     try:
-        return args.handler(args)
+        with _collector_off(args.command, freeze=exiting):
+            return args.handler(args)
     except (DbkitError, CommandLineError, OSError) as exc:  # OSError: a path missing, a directory, ...
         sys.stderr.write(f"dbkit {args.command}: {exc}\n")
         return EXIT_ERROR
@@ -561,6 +575,43 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         sys.stderr.write(report_internal_error(exc, args.command, argv))
         return EXIT_INTERNAL
+
+
+#: Commands that read codebases and schemas, then exit: what they build (modules, classes, tables,
+#: snapshots) lives until the process ends, and holds almost no garbage. Python's cyclic collector
+#: would re-read it all each time the heap grows by a quarter (0.1 to 0.2 s of a 100-table diff,
+#: measured with ``gc.callbacks``); diff's workers run without it for the same reason. Commands that
+#: read or write rows (verify, validate-data, upgrade, demo) keep it.
+SCHEMA_COMMANDS = frozenset(
+    {
+        "inventory",
+        "parity",
+        "scaffold",
+        "switch",
+        "snapshot",
+        "diff",
+        "revision",
+        "check",
+        "report",
+        "history",
+    }
+)
+
+
+@contextmanager
+def _collector_off(command: str, *, freeze: bool) -> Iterator[None]:
+    """The cyclic collector off while a schema command runs, as it was afterwards. ``freeze``: the
+    process exits next, so what the command built is moved out of the collector's reach for good."""
+    enabled = gc.isenabled()
+    if command in SCHEMA_COMMANDS:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if freeze and command in SCHEMA_COMMANDS:
+            gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 # -- unexpected errors ----------------------------------------------------------------------------
@@ -638,4 +689,4 @@ def _version(distribution: str) -> str:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()
