@@ -11,6 +11,10 @@ can then hang forever. A Jupyter kernel, where dbkit mostly runs, always has suc
   kernel's threads;
 - ``sequential`` where neither is available, or for fewer than two items.
 
+:func:`run_here_and_in_processes` keeps one share of the work in the calling process (``dbkit diff``
+loads the old codebase itself while one worker loads the new one); :func:`map_in_processes` sends
+every item to a worker.
+
 ``bench/bench_loading.py`` measures the strategies at 100 and 500 tables, from the command line
 and inside a kernel (bench/README.md has the figures).
 """
