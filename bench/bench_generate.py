@@ -194,17 +194,19 @@ def _sqlmodel_extra(kind: FieldKind, name: str) -> str:
     return ", ".join(parts)
 
 
-def sqlmodel_source(specs: list[ModelSpec], n_fields: int) -> str:
-    """The same tables as :func:`dbkit_source`, written the way a SQLModel user writes them."""
-    from dbkit.naming import reference_field_for, table_name_for
+def _entity_table(index: int) -> str:
+    """The table name of synthetic model ``index`` (the name dbkit derives for ``EntityNNNNModel``)."""
+    from dbkit.naming import table_name_for
 
-    def table(index: int) -> str:
-        return table_name_for(f"Entity{index:04d}Model")
+    return table_name_for(f"Entity{index:04d}Model")
 
-    out = [
+
+def _uuid_source_header(import_line: str) -> list[str]:
+    """The opening lines the SQLModel and SQLAlchemy sources share: imports, ``PK`` and ``new_id``."""
+    return [
         _COMMON_HEADER,
         "import uuid",
-        "from sqlmodel import Field, Relationship, SQLModel",
+        import_line,
         "",
         "PK = sa.Uuid(as_uuid=False)",
         "",
@@ -212,6 +214,14 @@ def sqlmodel_source(specs: list[ModelSpec], n_fields: int) -> str:
         "    return str(uuid.uuid4())",
         "",
     ]
+
+
+def sqlmodel_source(specs: list[ModelSpec], n_fields: int) -> str:
+    """The same tables as :func:`dbkit_source`, written the way a SQLModel user writes them."""
+    from dbkit.naming import reference_field_for
+
+    table = _entity_table
+    out = _uuid_source_header("from sqlmodel import Field, Relationship, SQLModel")
     for spec in specs:
         own_table = table(spec.index)
         out.append(f"class {spec.stem}(SQLModel, table=True):")
@@ -274,23 +284,10 @@ def sqlalchemy_source(specs: list[ModelSpec], n_fields: int) -> str:
     configure of 200 models took 1.58-1.61 s of CPU without them, 1.70-1.77 s with them, idle
     machine); relationships name their target class itself, always defined earlier, so nothing is
     looked up by name."""
-    from dbkit.naming import reference_field_for, table_name_for
+    from dbkit.naming import reference_field_for
 
-    def table(index: int) -> str:
-        return table_name_for(f"Entity{index:04d}Model")
-
-    out = [
-        _COMMON_HEADER,
-        "import uuid",
-        "from sqlalchemy.orm import mapped_column, relationship",
-        "",
-        "PK = sa.Uuid(as_uuid=False)",
-        "",
-        "def new_id():",
-        "    return str(uuid.uuid4())",
-        "",
-        "def build(Base):",
-    ]
+    table = _entity_table
+    out = [*_uuid_source_header("from sqlalchemy.orm import mapped_column, relationship"), "def build(Base):"]
     for spec in specs:
         own_table = table(spec.index)
         out.append(f"    class {spec.stem}(Base):")

@@ -90,7 +90,7 @@ def test_a_threaded_process_does_not_fork(monkeypatch: pytest.MonkeyPatch) -> No
 def test_a_single_item_loads_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(parallel.STRATEGY_ENV, "fork")  # even when forced: one item needs no worker
     assert parallel.choose_strategy(1) == "sequential"
-    assert parallel.map_in_processes(str, ["only"]) is None
+    assert parallel.run_here_and_in_processes(lambda: "only", str, []) == ("only", None)
 
 
 def test_a_forced_strategy_must_be_known(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -242,7 +242,9 @@ def snapshots_of(*sources: str | Path | Snapshot) -> list[Snapshot]:
     return [
         *here,
         *(
-            load_snapshot(loaded[str(s)]) if str(s) in loaded and is_directory(s) else _as_snapshot(s)
+            load_snapshot(loaded[str(s)])
+            if not isinstance(s, Snapshot) and str(s) in loaded
+            else _as_snapshot(s)
             for s in later
         ),
     ]

@@ -12,8 +12,7 @@ can then hang forever. A Jupyter kernel, where dbkit mostly runs, always has suc
 - ``sequential`` where neither is available, or for fewer than two items.
 
 :func:`run_here_and_in_processes` keeps one share of the work in the calling process (``dbkit diff``
-loads the old codebase itself while one worker loads the new one); :func:`map_in_processes` sends
-every item to a worker.
+loads the old codebase itself while one worker loads the new one).
 
 ``bench/bench_loading.py`` measures the strategies at 100 and 500 tables, from the command line
 and inside a kernel (bench/README.md has the figures).
@@ -39,8 +38,8 @@ Strategy = Literal["fork", "forkserver", "spawn", "sequential"]
 #: Environment variable that forces a strategy (benchmarks; a user whose platform misbehaves).
 STRATEGY_ENV = "DBKIT_PARALLEL"
 #: Modules every worker needs, imported once before the workers start: by the forkserver, or by this
-#: process before it forks. Each worker would otherwise import SQLAlchemy, Pydantic and the loader
-#: itself (0.4 s of CPU each), work that buys nothing twice.
+#: process before it forks. Each worker would otherwise import SQLAlchemy and the loader itself,
+#: work that buys nothing twice.
 WORKER_PRELOAD = ["dbkit.migrate.source.codebase", "dbkit.migrate.schema.from_models"]
 _TASKS = Path("/proc/self/task")
 
@@ -68,22 +67,6 @@ def choose_strategy(items: int) -> Strategy:
     if "forkserver" in methods:
         return "forkserver"
     return "sequential"
-
-
-def map_in_processes(function: Callable[[Item], Result], items: Sequence[Item]) -> list[Result] | None:
-    """``[function(item) for item in items]`` in worker processes, or ``None`` to run them here.
-
-    ``None`` means: one item, no safe start method, or a worker failed (the caller then runs the
-    work in-process, so errors surface exactly as a sequential run raises them).
-    """
-    strategy = choose_strategy(len(items))
-    if strategy == "sequential":
-        return None
-    try:
-        with _pool(strategy, len(items)) as pool:
-            return list(pool.map(function, items))
-    except Exception:  # a worker's error is re-raised by the sequential run the caller falls back to
-        return None
 
 
 def run_here_and_in_processes(

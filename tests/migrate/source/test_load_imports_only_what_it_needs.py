@@ -8,6 +8,7 @@ in a fresh interpreter, where nothing else has imported them.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import textwrap
@@ -66,8 +67,6 @@ def test_a_hand_written_codebase_loads_without_pydantic_or_the_postgresql_dialec
     script = textwrap.dedent(PROBE).format(plain=str(plain), jsonb=str(jsonb))
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    import json
-
     seen = json.loads(done.stdout)
     assert seen["imported"] == []
     assert seen["plain"] == {"id": "integer", "payload": "json", "name": "string"}

@@ -14,9 +14,10 @@ import pytest
 
 PROBE = """
 import gc, json
-from dbkit.migrate.source.parallel import map_in_processes
+from dbkit.migrate.source.parallel import run_here_and_in_processes
 from probe_items import collector_state
-print(json.dumps({"workers": map_in_processes(collector_state, [1, 2]), "caller": gc.isenabled()}))
+_, workers = run_here_and_in_processes(gc.isenabled, collector_state, [1, 2])
+print(json.dumps({"workers": workers, "caller": gc.isenabled()}))
 """
 
 
