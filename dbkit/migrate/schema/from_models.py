@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
@@ -30,6 +31,7 @@ from dbkit.migrate.schema.snapshot import (
     normalize_sql,
     type_spec,
 )
+from dbkit.migrate.schema.table_memo import ColumnFacts, TableMemo, memo_of
 
 
 # -- from models -----------------------------------------------------------------------------------
@@ -56,9 +58,10 @@ def snapshot_from_metadata(
     return Snapshot(tables=snapshots, enums=_native_enums(snapshots))
 
 
-def snapshot_of_table(table: sa.Table) -> TableSnapshot:
-    """One table's snapshot (no notes, no enums): what parity compares, table by table."""
-    return _table_from_sqlalchemy(table, None, None)
+def snapshot_of_table(table: sa.Table, memo: TableMemo | None = None) -> TableSnapshot:
+    """One table's snapshot (no notes, no enums): what parity compares, table by table. ``memo``: the
+    table's :func:`memo_of`, when the caller has just asked for it to read more of the table."""
+    return _table_from_sqlalchemy(table, None, None, memo)
 
 
 def _model_facts(models: Iterable[type]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -76,10 +79,39 @@ def _model_facts(models: Iterable[type]) -> tuple[dict[str, Any], dict[str, str]
     return notes, names
 
 
-def _table_from_sqlalchemy(table: sa.Table, notes: Any, model: str | None) -> TableSnapshot:
+def _table_from_sqlalchemy(
+    table: sa.Table, notes: Any, model: str | None, memo: TableMemo | None = None
+) -> TableSnapshot:
+    """The table's snapshot, read once while the table stays as it was (see :mod:`table_memo`).
 
+    A few are kept per table, one per model name and notes asked for (none for parity, the class's
+    for a codebase snapshot), so each caller gets the same object again and what a snapshot caches
+    (its column map, its schema key) is computed once. Other notes or another name copy a kept
+    snapshot instead of reading the table again."""
+    memo = memo or memo_of(table)
+    notes = notes or None
+    kept: list[TableSnapshot] | None = memo.readings.get("snapshots")
+    if kept is None:
+        kept = memo.readings["snapshots"] = []
+    for snapshot in kept:
+        if snapshot.model == model and snapshot.migration_notes == notes:
+            return snapshot
+    if kept:
+        snapshot = replace(kept[0], migration_notes=notes, model=model)
+        del kept[1 : _KEPT_SNAPSHOTS - 1]  # bounded: the first, and the most recent ones
+    else:
+        snapshot = _read_table(table, memo, notes, model)
+    kept.append(snapshot)
+    return snapshot
+
+
+#: Snapshots kept per table (parity's and a codebase snapshot's, with room to spare).
+_KEPT_SNAPSHOTS = 4
+
+
+def _read_table(table: sa.Table, memo: TableMemo, notes: Any, model: str | None) -> TableSnapshot:
     with working_on(table=table.name):
-        columns = _columns_of(table)
+        columns = _columns_of(memo)
         pk = table.primary_key
         foreign_keys, uniques, checks = [], [], []
         for constraint in table.constraints:
@@ -155,36 +187,37 @@ def _is_type_check(constraint: Any) -> bool:
     return bool(getattr(constraint, "_type_bound", False))
 
 
-def _columns_of(table: sa.Table) -> tuple[ColumnSnapshot, ...]:
-    autoincrement_column = table.autoincrement_column
+def _columns_of(memo: TableMemo) -> tuple[ColumnSnapshot, ...]:
+    """The columns, built from the facts :func:`memo_of` has just read of them (one read per column)."""
+    autoincrement = memo.autoincrement_column
     try:
-        return tuple([_read_column(column, column is autoincrement_column) for column in table.columns])
+        return tuple([_read_column(facts, facts[0] == autoincrement) for facts in memo.column_facts])
     except Exception:
         # Located only on failure: entering a ``working_on`` per column cost a tenth of parity. Read
         # again one by one, the failing column raises the same error inside its own context.
-        for column in table.columns:
-            _column_from_sqlalchemy(column, column is autoincrement_column)
+        for facts in memo.column_facts:
+            _column_from_sqlalchemy(facts, facts[0] == autoincrement)
         raise
 
 
-def _column_from_sqlalchemy(column: sa.Column[Any], is_autoincrement: bool) -> ColumnSnapshot:
-    with working_on(column=column.name):
-        return _read_column(column, is_autoincrement)
+def _column_from_sqlalchemy(facts: ColumnFacts, is_autoincrement: bool) -> ColumnSnapshot:
+    with working_on(column=facts[0]):
+        return _read_column(facts, is_autoincrement)
 
 
-def _read_column(column: sa.Column[Any], is_autoincrement: bool) -> ColumnSnapshot:
+def _read_column(facts: ColumnFacts, is_autoincrement: bool) -> ColumnSnapshot:
     # Positional arguments and skipped branches: this runs once per column of every snapshot.
-    spec = type_spec(column.type)
-    identity = column.identity
-    computed = column.computed
-    server_default = column.server_default
+    name, sa_type, nullable, primary_key, server_default, comment, identity, computed, _, _ = facts
+    spec = type_spec(sa_type)
     return interned_column(
-        column.name,
+        name,
         spec,
-        column.nullable is True or bool(column.nullable),
-        column.primary_key is True or bool(column.primary_key),
-        None if server_default is None else normalize_server_default(_server_default_sql(column), spec.kind),
-        column.comment,
+        nullable is True or bool(nullable),
+        primary_key is True or bool(primary_key),
+        None
+        if server_default is None
+        else normalize_server_default(_server_default_sql(server_default), spec.kind),
+        comment,
         None
         if identity is None
         else IdentitySnapshot(bool(identity.always), identity.start or 1, identity.increment or 1),
@@ -199,11 +232,9 @@ def _read_column(column: sa.Column[Any], is_autoincrement: bool) -> ColumnSnapsh
 _INTEGER_KINDS = frozenset({"integer", "big_integer", "small_integer"})
 
 
-def _server_default_sql(column: sa.Column[Any]) -> str | None:
-
-    default = column.server_default
+def _server_default_sql(default: Any) -> str | None:
     if not isinstance(default, sa.DefaultClause):
-        return None  # no default, or an Identity/Computed/FetchedValue the database owns
+        return None  # an Identity/Computed/FetchedValue the database owns
     argument = default.arg
     if isinstance(argument, str):
         return "'" + argument.replace("'", "''") + "'"  # SQLAlchemy renders a plain str as a literal

@@ -39,6 +39,7 @@ from dbkit.migrate.diff.compare import CompareOptions, diff_tables, matched_pair
 from dbkit.migrate.schema.from_models import snapshot_of_table, sql_of
 from dbkit.migrate.schema.memo import IdentityMemo
 from dbkit.migrate.schema.snapshot import ColumnSnapshot, TableSnapshot
+from dbkit.migrate.schema.table_memo import TableMemo, memo_of
 from dbkit.migrate.source.codebase import (
     Codebase,
     GeneratedModel,
@@ -186,13 +187,18 @@ def constraint_name_differences(hand: TableSnapshot, generated: TableSnapshot) -
 
 
 # -- orm level ----------------------------------------------------------------------------------------
-def orm_differences(hand: HandWrittenTable, generated: GeneratedModel) -> list[Difference]:
+def orm_differences(
+    hand: HandWrittenTable,
+    generated: GeneratedModel,
+    hand_memo: TableMemo | None = None,
+    generated_memo: TableMemo | None = None,
+) -> list[Difference]:
     """Python-side behaviour: defaults, onupdate, attribute names, relationships, validators."""
     hand_class, generated_class = hand.mapped_class, generated.generated
     table = hand.name
     generated_table = generated.table
     assert generated_table is not None and generated_class is not None
-    found = column_behaviour_differences(table, hand.table, generated_table)
+    found = column_behaviour_differences(table, hand.table, generated_table, hand_memo, generated_memo)
     if hand_class is None:
         return found
     hand_mapper, generated_mapper = _mapper_of(hand_class), _mapper_of(generated_class)
@@ -214,44 +220,54 @@ def _mapper_of(mapped_class: type) -> sa.orm.Mapper[Any]:
     return mapper if isinstance(mapper, sa.orm.Mapper) else sa.inspect(mapped_class)
 
 
-def column_behaviour_differences(table: str, hand: sa.Table, generated: sa.Table) -> list[Difference]:
+def column_behaviour_differences(
+    table: str,
+    hand: sa.Table,
+    generated: sa.Table,
+    hand_memo: TableMemo | None = None,
+    generated_memo: TableMemo | None = None,
+) -> list[Difference]:
     """Of the columns both tables have: ``default``/``onupdate`` that differ, and values that read as
     another Python type (a ``uuid.UUID`` key that became ``str``).
 
-    One pass over the columns, each looked up once on the other side: parity runs this for every
-    table, and most columns have no Python default and share their value type.
+    Each table's behaviour is read once while it stays as it was (``hand_memo``/``generated_memo``: the
+    tables' memos, when the caller has them), and most tables behave alike: that is one comparison.
     """
+    mine = _behaviour_of(hand_memo or memo_of(hand))
+    theirs = _behaviour_of(generated_memo or memo_of(generated))
+    if mine == theirs:
+        return []
     found: list[Difference] = []
-    others = {column.name: column for column in generated.columns}  # by name: ``.c`` is by key
-    for column in hand.columns:
-        name = column.name
-        other = others.get(name)
+    for name, (default, onupdate, python_type) in mine.items():
+        other = theirs.get(name)
         if other is None:
             continue
-        if column.default is not None or other.default is not None:
-            _add_if_different(found, "python_default", table, name, column.default, other.default)
-        if column.onupdate is not None or other.onupdate is not None:
-            _add_if_different(found, "onupdate", table, name, column.onupdate, other.onupdate)
-        mine_type, their_type = column.type, other.type
-        if mine_type is not their_type:
-            entry = _PYTHON_TYPES.entries.get(id(mine_type))  # _python_type_of, inlined for the hit
-            mine = entry[1] if entry is not None and entry[0]() is mine_type else _python_type_of(mine_type)
-            entry = _PYTHON_TYPES.entries.get(id(their_type))
-            theirs = (
-                entry[1] if entry is not None and entry[0]() is their_type else _python_type_of(their_type)
-            )
-            if mine[0] is not theirs[0] and mine[1] != theirs[1]:
-                where = f"{table}.{name}"
-                found.append(Difference("python_type", where, "orm", mine[2], theirs[2]))
+        where = f"{table}.{name}"
+        if default != other[0]:
+            found.append(Difference("python_default", where, "orm", default, other[0]))
+        if onupdate != other[1]:
+            found.append(Difference("onupdate", where, "orm", onupdate, other[1]))
+        their_type = other[2]
+        if python_type[0] is not their_type[0] and python_type[1] != their_type[1]:
+            found.append(Difference("python_type", where, "orm", python_type[2], their_type[2]))
     return found
 
 
-def _add_if_different(
-    found: list[Difference], kind: str, table: str, name: str, default: Any, other: Any
-) -> None:
-    described, other_described = _describe_default(default), _describe_default(other)
-    if described != other_described:
-        found.append(Difference(kind, f"{table}.{name}", "orm", described, other_described))
+def _behaviour_of(memo: TableMemo) -> dict[str, tuple[Any, Any, tuple[Any, Any, str]]]:
+    """Column name → its Python ``default`` and ``onupdate`` as parity compares them, and its value
+    type's facts (:func:`_python_type_of`); read from the memo's column facts, once per table."""
+    behaviour = memo.readings.get("column behaviour")
+    if behaviour is None:
+        behaviour = memo.readings["column behaviour"] = {}
+        entries = _PYTHON_TYPES.entries
+        for name, sa_type, *_, default, onupdate in memo.column_facts:
+            entry = entries.get(id(sa_type))  # _python_type_of, inlined for the hit: once per column
+            behaviour[name] = (
+                None if default is None else _describe_default(default),
+                None if onupdate is None else _describe_default(onupdate),
+                entry[1] if entry is not None and entry[0]() is sa_type else _python_type_of(sa_type),
+            )
+    return behaviour
 
 
 def _python_type_of(sa_type: Any) -> tuple[Any, Any, str]:
@@ -328,9 +344,11 @@ def _relationship_differences(
 
 # -- the report ----------------------------------------------------------------------------------------
 def compare_table(hand: HandWrittenTable, generated: GeneratedModel) -> TableParity:
-    hand_snapshot = snapshot_of_table(hand.table)
-    generated_snapshot = snapshot_of_table(generated.table)
-    differences = orm_differences(hand, generated)
+    assert generated.table is not None
+    hand_memo, generated_memo = memo_of(hand.table), memo_of(generated.table)  # one check each
+    hand_snapshot = snapshot_of_table(hand.table, hand_memo)
+    generated_snapshot = snapshot_of_table(generated.table, generated_memo)
+    differences = orm_differences(hand, generated, hand_memo, generated_memo)
     if hand_snapshot.schema_key != generated_snapshot.schema_key:  # names included: most tables
         differences += schema_differences(hand_snapshot, generated_snapshot)
         differences += constraint_name_differences(hand_snapshot, generated_snapshot)

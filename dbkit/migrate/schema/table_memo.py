@@ -1,0 +1,109 @@
+"""What dbkit has read of one SQLAlchemy ``Table``, kept while the table stays as it was read.
+
+A notebook session compares the same loaded models many times: parity after each decision, diff
+after parity, the parity widget on every toggle. Reading a table (its snapshot, its columns' Python
+behaviour) costs several times more than checking that it did not change, so each reading is kept
+on a :class:`TableMemo` and thrown away as soon as :func:`facts_of` the table differ.
+
+The memo is an attribute of the table itself: it lives and dies with the table. A module-level memo
+would keep every table alive, since the facts hold the table's columns' defaults, which point back
+to their columns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from operator import attrgetter
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+
+T = TypeVar("T")
+
+#: The attribute of a ``Table`` holding its :class:`TableMemo`.
+MEMO_ATTRIBUTE = "_dbkit_table_memo"
+
+#: A column's facts, in :data:`_COLUMN_FACTS` order: name, type, nullable, primary_key,
+#: server_default, comment, identity, computed, default, onupdate.
+ColumnFacts = tuple[Any, ...]
+
+#: Everything dbkit reads of a column, read once by :func:`facts_of` and then used from there. A type, a default clause or an identity changed in place is not
+#: noticed: SQLAlchemy fixes those once built (a dialect caches by the type object), and
+#: ``type_spec``/``sql_of`` remember them by identity as well.
+_COLUMN_FACTS = attrgetter(
+    "name",
+    "type",
+    "nullable",
+    "primary_key",
+    "server_default",
+    "comment",
+    "identity",
+    "computed",
+    "default",
+    "onupdate",
+)
+
+
+def facts_of(table: sa.Table) -> tuple[Any, ...]:
+    """What may change on a built table, through SQLAlchemy's API or plain assignment: its name and
+    comment, its columns (added, renamed, retyped, nullable flipped, a default set...), and which
+    constraints and indexes it has, with their names and referential actions.
+
+    Compared with ``==``: equal facts, same readings. No ``Column`` object is among them, since a
+    column's ``==`` builds SQL instead of answering."""
+    autoincrement = table.autoincrement_column
+    return (
+        table.name,
+        table.comment,
+        None if autoincrement is None else autoincrement.name,
+        list(map(_COLUMN_FACTS, table.columns)),
+        [
+            (constraint, constraint.name, constraint.ondelete, constraint.onupdate)
+            if isinstance(constraint, sa.ForeignKeyConstraint)
+            else (constraint, constraint.name)
+            for constraint in table.constraints
+        ],
+        [(index, index.name, index.unique) for index in table.indexes],
+    )
+
+
+class TableMemo:
+    """Readings of one table by name, valid for the :attr:`facts` they were read under. The facts
+    are themselves what readers read (each column's attributes, read once)."""
+
+    __slots__ = ("facts", "readings")
+
+    def __init__(self, facts: tuple[Any, ...]) -> None:
+        self.facts = facts
+        self.readings: dict[str, Any] = {}
+
+    @property
+    def autoincrement_column(self) -> str | None:
+        """The name of the column SQLAlchemy numbers automatically (``Table.autoincrement_column``)."""
+        return self.facts[2]
+
+    @property
+    def column_facts(self) -> list[ColumnFacts]:
+        """Each column's :data:`ColumnFacts`, in the table's column order."""
+        return self.facts[3]
+
+    def reading(self, name: str, read: Callable[[], T]) -> T:
+        """The reading called ``name``, made by ``read()`` the first time it is asked for."""
+        readings = self.readings
+        if name in readings:
+            return readings[name]
+        value = readings[name] = read()
+        return value
+
+
+def memo_of(table: sa.Table) -> TableMemo:
+    """The table's memo: the one it has while its facts are unchanged, otherwise a new, empty one.
+
+    Each call checks the facts, so a caller reading several things of one table at once asks once
+    and keeps the memo for the duration of that work."""
+    facts = facts_of(table)
+    memo: TableMemo | None = table.__dict__.get(MEMO_ATTRIBUTE)
+    if memo is None or memo.facts != facts:
+        memo = TableMemo(facts)
+        setattr(table, MEMO_ATTRIBUTE, memo)
+    return memo
