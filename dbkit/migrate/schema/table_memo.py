@@ -23,14 +23,14 @@ T = TypeVar("T")
 #: The attribute of a ``Table`` holding its :class:`TableMemo`.
 MEMO_ATTRIBUTE = "_dbkit_table_memo"
 
-#: A column's facts, in :data:`_COLUMN_FACTS` order: name, type, nullable, primary_key,
+#: A column's facts, in :data:`_COLUMN_FACT_NAMES` order: name, type, nullable, primary_key,
 #: server_default, comment, identity, computed, default, onupdate.
 ColumnFacts = tuple[Any, ...]
 
 #: Everything dbkit reads of a column, read once by :func:`facts_of` and then used from there. A type, a default clause or an identity changed in place is not
 #: noticed: SQLAlchemy fixes those once built (a dialect caches by the type object), and
 #: ``type_spec``/``sql_of`` remember them by identity as well.
-_COLUMN_FACTS = attrgetter(
+_COLUMN_FACT_NAMES = (
     "name",
     "type",
     "nullable",
@@ -42,29 +42,36 @@ _COLUMN_FACTS = attrgetter(
     "default",
     "onupdate",
 )
+_COLUMN_FACTS = attrgetter(*_COLUMN_FACT_NAMES)
 
 
 def facts_of(table: sa.Table) -> tuple[Any, ...]:
     """What may change on a built table, through SQLAlchemy's API or plain assignment: its name and
     comment, its columns (added, renamed, retyped, nullable flipped, a default set...), and which
-    constraints and indexes it has, with their names and referential actions.
+    constraints and indexes it has, with their names, referential actions and uniqueness.
 
     Compared with ``==``: equal facts, same readings. No ``Column`` object is among them, since a
-    column's ``==`` builds SQL instead of answering."""
+    column's ``==`` builds SQL instead of answering. Read with C-level getters: on a first read this
+    is the only cost the memo adds."""
     autoincrement = table.autoincrement_column
+    constraints = tuple(table.constraints)
+    indexes = tuple(table.indexes)
     return (
         table.name,
         table.comment,
         None if autoincrement is None else autoincrement.name,
-        list(map(_COLUMN_FACTS, table.columns)),
-        [
-            (constraint, constraint.name, constraint.ondelete, constraint.onupdate)
-            if isinstance(constraint, sa.ForeignKeyConstraint)
-            else (constraint, constraint.name)
-            for constraint in table.constraints
-        ],
-        [(index, index.name, index.unique) for index in table.indexes],
+        tuple(map(_COLUMN_FACTS, table.columns)),
+        constraints,
+        tuple(map(_NAME, constraints)),
+        tuple([_ACTIONS(c) for c in constraints if isinstance(c, sa.ForeignKeyConstraint)]),
+        indexes,
+        tuple(map(_INDEX_FACTS, indexes)),
     )
+
+
+_NAME = attrgetter("name")
+_ACTIONS = attrgetter("ondelete", "onupdate")
+_INDEX_FACTS = attrgetter("name", "unique")
 
 
 class TableMemo:
@@ -83,7 +90,7 @@ class TableMemo:
         return self.facts[2]
 
     @property
-    def column_facts(self) -> list[ColumnFacts]:
+    def column_facts(self) -> tuple[ColumnFacts, ...]:
         """Each column's :data:`ColumnFacts`, in the table's column order."""
         return self.facts[3]
 

@@ -233,40 +233,47 @@ def column_behaviour_differences(
     Each table's behaviour is read once while it stays as it was (``hand_memo``/``generated_memo``: the
     tables' memos, when the caller has them), and most tables behave alike: that is one comparison.
     """
-    mine = _behaviour_of(hand_memo or memo_of(hand))
-    theirs = _behaviour_of(generated_memo or memo_of(generated))
-    if mine == theirs:
+    mine_types, mine_defaults = _behaviour_of(hand_memo or memo_of(hand))
+    their_types, their_defaults = _behaviour_of(generated_memo or memo_of(generated))
+    if mine_types == their_types and mine_defaults == their_defaults:
         return []
     found: list[Difference] = []
-    for name, (default, onupdate, python_type) in mine.items():
-        other = theirs.get(name)
-        if other is None:
+    for name, python_type in mine_types.items():
+        their_type = their_types.get(name)
+        if their_type is None:
             continue
         where = f"{table}.{name}"
-        if default != other[0]:
-            found.append(Difference("python_default", where, "orm", default, other[0]))
-        if onupdate != other[1]:
-            found.append(Difference("onupdate", where, "orm", onupdate, other[1]))
-        their_type = other[2]
+        default, onupdate = mine_defaults.get(name, _NO_DEFAULTS)
+        other_default, other_onupdate = their_defaults.get(name, _NO_DEFAULTS)
+        if default != other_default:
+            found.append(Difference("python_default", where, "orm", default, other_default))
+        if onupdate != other_onupdate:
+            found.append(Difference("onupdate", where, "orm", onupdate, other_onupdate))
         if python_type[0] is not their_type[0] and python_type[1] != their_type[1]:
             found.append(Difference("python_type", where, "orm", python_type[2], their_type[2]))
     return found
 
 
-def _behaviour_of(memo: TableMemo) -> dict[str, tuple[Any, Any, tuple[Any, Any, str]]]:
-    """Column name → its Python ``default`` and ``onupdate`` as parity compares them, and its value
-    type's facts (:func:`_python_type_of`); read from the memo's column facts, once per table."""
+_NO_DEFAULTS = (None, None)
+
+
+def _behaviour_of(memo: TableMemo) -> tuple[dict[str, tuple[Any, Any, str]], dict[str, tuple[Any, Any]]]:
+    """Read once per table from the memo's column facts: column name → its value type's facts
+    (:func:`_python_type_of`), and column name → its Python ``default`` and ``onupdate`` as parity
+    compares them, for the few columns that have one."""
     behaviour = memo.readings.get("column behaviour")
     if behaviour is None:
-        behaviour = memo.readings["column behaviour"] = {}
+        types: dict[str, tuple[Any, Any, str]] = {}
+        defaults: dict[str, tuple[Any, Any]] = {}
         entries = _PYTHON_TYPES.entries
         for name, sa_type, *_, default, onupdate in memo.column_facts:
             entry = entries.get(id(sa_type))  # _python_type_of, inlined for the hit: once per column
-            behaviour[name] = (
-                None if default is None else _describe_default(default),
-                None if onupdate is None else _describe_default(onupdate),
-                entry[1] if entry is not None and entry[0]() is sa_type else _python_type_of(sa_type),
+            types[name] = (
+                entry[1] if entry is not None and entry[0]() is sa_type else _python_type_of(sa_type)
             )
+            if default is not None or onupdate is not None:
+                defaults[name] = (_describe_default(default), _describe_default(onupdate))
+        behaviour = memo.readings["column behaviour"] = (types, defaults)
     return behaviour
 
 
