@@ -98,7 +98,8 @@ def _table_from_sqlalchemy(
             return snapshot
     if kept:
         snapshot = replace(kept[0], migration_notes=notes, model=model)
-        del kept[1 : _KEPT_SNAPSHOTS - 1]  # bounded: the first, and the most recent ones
+        if len(kept) >= _KEPT_SNAPSHOTS:
+            del kept[1]  # bounded: the first one read, and the most recent others
     else:
         snapshot = _read_table(table, memo, notes, model)
     kept.append(snapshot)

@@ -12,13 +12,10 @@ to their columns.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from operator import attrgetter
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
-
-T = TypeVar("T")
 
 #: The attribute of a ``Table`` holding its :class:`TableMemo`.
 MEMO_ATTRIBUTE = "_dbkit_table_memo"
@@ -27,9 +24,10 @@ MEMO_ATTRIBUTE = "_dbkit_table_memo"
 #: server_default, comment, identity, computed, default, onupdate.
 ColumnFacts = tuple[Any, ...]
 
-#: Everything dbkit reads of a column, read once by :func:`facts_of` and then used from there. A type, a default clause or an identity changed in place is not
-#: noticed: SQLAlchemy fixes those once built (a dialect caches by the type object), and
-#: ``type_spec``/``sql_of`` remember them by identity as well.
+#: Everything dbkit reads of a column, read once by :func:`facts_of` and then used from there. A
+#: type, a default clause or an identity changed in place is not noticed: SQLAlchemy fixes those once
+#: built (a dialect caches by the type object), and ``type_spec``/``sql_of`` remember them by
+#: identity as well.
 _COLUMN_FACT_NAMES = (
     "name",
     "type",
@@ -51,8 +49,8 @@ def facts_of(table: sa.Table) -> tuple[Any, ...]:
     constraints and indexes it has, with their names, referential actions and uniqueness.
 
     Compared with ``==``: equal facts, same readings. No ``Column`` object is among them, since a
-    column's ``==`` builds SQL instead of answering. Read with C-level getters: on a first read this
-    is the only cost the memo adds."""
+    column's ``==`` builds SQL instead of answering. Read with C-level getters, since a first read
+    pays for them on top of reading the table (bench/README, "third session")."""
     autoincrement = table.autoincrement_column
     constraints = tuple(table.constraints)
     indexes = tuple(table.indexes)
@@ -93,14 +91,6 @@ class TableMemo:
     def column_facts(self) -> tuple[ColumnFacts, ...]:
         """Each column's :data:`ColumnFacts`, in the table's column order."""
         return self.facts[3]
-
-    def reading(self, name: str, read: Callable[[], T]) -> T:
-        """The reading called ``name``, made by ``read()`` the first time it is asked for."""
-        readings = self.readings
-        if name in readings:
-            return readings[name]
-        value = readings[name] = read()
-        return value
 
 
 def memo_of(table: sa.Table) -> TableMemo:
