@@ -90,9 +90,7 @@ def _table_from_sqlalchemy(
     snapshot instead of reading the table again."""
     memo = memo or memo_of(table)
     notes = notes or None
-    kept: list[TableSnapshot] | None = memo.readings.get("snapshots")
-    if kept is None:
-        kept = memo.readings["snapshots"] = []
+    kept: list[TableSnapshot] = memo.snapshots
     for snapshot in kept:
         if snapshot.model == model and snapshot.migration_notes == notes:
             return snapshot

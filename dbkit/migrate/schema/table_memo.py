@@ -12,7 +12,7 @@ to their columns.
 
 from __future__ import annotations
 
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,6 +41,14 @@ _COLUMN_FACT_NAMES = (
     "onupdate",
 )
 _COLUMN_FACTS = attrgetter(*_COLUMN_FACT_NAMES)
+#: The same facts out of a column's instance ``__dict__``: ten dict lookups instead of ten trips
+#: through ``ColumnElement.__getattr__``'s slow attribute path. Only for column classes where the
+#: two agree (:func:`_reads_alike`).
+_COLUMN_FACTS_OF_DICT = itemgetter(*_COLUMN_FACT_NAMES)
+_INSTANCE_DICT = attrgetter("__dict__")
+_NAME = attrgetter("name")
+_ACTIONS = attrgetter("ondelete", "onupdate")
+_INDEX_FACTS = attrgetter("name", "unique")
 
 
 def facts_of(table: sa.Table) -> tuple[Any, ...]:
@@ -49,38 +57,78 @@ def facts_of(table: sa.Table) -> tuple[Any, ...]:
     constraints and indexes it has, with their names, referential actions and uniqueness.
 
     Compared with ``==``: equal facts, same readings. No ``Column`` object is among them, since a
-    column's ``==`` builds SQL instead of answering. Read with C-level getters, since a first read
-    pays for them on top of reading the table (bench/README, "third session")."""
+    column's ``==`` builds SQL instead of answering. Constraints and indexes are flattened, each part
+    led by its length (the referential actions follow from the constraints before them), so two
+    different tables cannot flatten alike; the columns' facts stay a tuple per column, which the
+    readers take as they are (bench/README, "fourth session": flattening those too kept fewer
+    objects for the collector, but slicing them out again cost more than it saved)."""
     autoincrement = table.autoincrement_column
-    constraints = tuple(table.constraints)
-    indexes = tuple(table.indexes)
-    return (
+    facts = [
         table.name,
         table.comment,
         None if autoincrement is None else autoincrement.name,
-        tuple(map(_COLUMN_FACTS, table.columns)),
-        constraints,
-        tuple(map(_NAME, constraints)),
-        tuple([_ACTIONS(c) for c in constraints if isinstance(c, sa.ForeignKeyConstraint)]),
-        indexes,
-        tuple(map(_INDEX_FACTS, indexes)),
-    )
+        _facts_of_columns(list(table.columns)),  # one pass: SQLAlchemy builds a list per pass
+    ]
+    constraints = table.constraints
+    facts.append(len(constraints))
+    facts += constraints
+    facts += map(_NAME, constraints)
+    for constraint in constraints:
+        if isinstance(constraint, sa.ForeignKeyConstraint):
+            facts += _ACTIONS(constraint)
+    indexes = table.indexes
+    facts.append(len(indexes))
+    facts += indexes
+    for index in indexes:
+        facts += _INDEX_FACTS(index)
+    return tuple(facts)
 
 
-_NAME = attrgetter("name")
-_ACTIONS = attrgetter("ondelete", "onupdate")
-_INDEX_FACTS = attrgetter("name", "unique")
+def _facts_of_columns(columns: list[sa.Column[Any]]) -> tuple[ColumnFacts, ...]:
+    """Each column's :data:`ColumnFacts`: read from its instance dict when its class reads
+    attributes from there (:func:`_reads_alike`), else (or when one is missing) attribute by
+    attribute."""
+    if _DICT_READABLE.issuperset(map(type, columns)) or all(map(_reads_alike, set(map(type, columns)))):
+        try:
+            return tuple(map(_COLUMN_FACTS_OF_DICT, map(_INSTANCE_DICT, columns)))
+        except KeyError:  # a fact that lives on the class (a subclass's constant): read it there
+            pass
+    return tuple(map(_COLUMN_FACTS, columns))
+
+
+def _reads_alike(cls: type) -> bool:
+    """Whether, for a column class, each fact read as an attribute is the instance dict's entry when
+    it has one: the class keeps ``object``'s ``__getattribute__``, and no class on its MRO defines a
+    fact as a data descriptor (a ``property``), which would win over the dict. Remembered in
+    :data:`_DICT_READABLE` (column classes are few and live as long as the process)."""
+    if cls in _DICT_READABLE:
+        return True
+    if cls.__getattribute__ is not object.__getattribute__:
+        return False
+    for name in _COLUMN_FACT_NAMES:
+        found = next((vars(klass)[name] for klass in cls.__mro__ if name in vars(klass)), None)
+        if hasattr(type(found), "__set__") or hasattr(type(found), "__delete__"):
+            return False
+    _DICT_READABLE.add(cls)
+    return True
+
+
+#: Column classes whose instances' facts read alike from ``__dict__`` and as attributes.
+_DICT_READABLE: set[type] = set()
 
 
 class TableMemo:
-    """Readings of one table by name, valid for the :attr:`facts` they were read under. The facts
-    are themselves what readers read (each column's attributes, read once)."""
+    """What dbkit read of one table, valid for the :attr:`facts` it was read under: the table's
+    snapshots (:mod:`~dbkit.migrate.schema.from_models`) and its columns' Python behaviour (parity).
+    The facts are themselves what readers read (each column's attributes, read once). Slots rather
+    than a dict of readings: one object less kept per table."""
 
-    __slots__ = ("facts", "readings")
+    __slots__ = ("column_behaviour", "facts", "snapshots")
 
     def __init__(self, facts: tuple[Any, ...]) -> None:
         self.facts = facts
-        self.readings: dict[str, Any] = {}
+        self.snapshots: list[Any] = []
+        self.column_behaviour: Any = None
 
     @property
     def autoincrement_column(self) -> str | None:

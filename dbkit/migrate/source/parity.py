@@ -261,19 +261,20 @@ def _behaviour_of(memo: TableMemo) -> tuple[dict[str, tuple[Any, Any, str]], dic
     """Read once per table from the memo's column facts: column name → its value type's facts
     (:func:`_python_type_of`), and column name → its Python ``default`` and ``onupdate`` as parity
     compares them, for the few columns that have one."""
-    behaviour = memo.readings.get("column behaviour")
+    behaviour = memo.column_behaviour
     if behaviour is None:
         types: dict[str, tuple[Any, Any, str]] = {}
         defaults: dict[str, tuple[Any, Any]] = {}
         entries = _PYTHON_TYPES.entries
-        for name, sa_type, *_, default, onupdate in memo.column_facts:
+        for facts in memo.column_facts:
+            name, sa_type, default, onupdate = facts[0], facts[1], facts[8], facts[9]
             entry = entries.get(id(sa_type))  # _python_type_of, inlined for the hit: once per column
             types[name] = (
                 entry[1] if entry is not None and entry[0]() is sa_type else _python_type_of(sa_type)
             )
             if default is not None or onupdate is not None:
                 defaults[name] = (_describe_default(default), _describe_default(onupdate))
-        behaviour = memo.readings["column behaviour"] = (types, defaults)
+        behaviour = memo.column_behaviour = (types, defaults)
     return behaviour
 
 

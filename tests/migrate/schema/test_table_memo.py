@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from dbkit.migrate.schema.from_models import _read_table, snapshot_from_metadata, snapshot_of_table
-from dbkit.migrate.schema.table_memo import MEMO_ATTRIBUTE, TableMemo, facts_of, memo_of
+from dbkit.migrate.schema.table_memo import _COLUMN_FACTS, MEMO_ATTRIBUTE, TableMemo, facts_of, memo_of
 from dbkit.migrate.source.codebase import load_codebase
 from dbkit.migrate.source.parity import ParityReport, parity
 
@@ -97,7 +97,7 @@ def test_a_table_keeps_a_bounded_number_of_snapshots() -> None:
         assert snapshot_from_metadata([table], {"orders": f"note {number}"}).tables[0].migration_notes == (
             f"note {number}"
         )
-    kept = memo_of(table).readings["snapshots"]
+    kept = memo_of(table).snapshots
     assert len(kept) <= 4 and kept[-1].migration_notes == "note 19"
 
 
@@ -139,3 +139,47 @@ def _found(report: ParityReport, table: str) -> set[tuple[str, str]]:
 
 def _status(report: ParityReport, table: str) -> str:
     return next(entry.status for entry in report.tables if entry.table == table)
+
+
+# -- the columns' facts, read from instance dicts where that agrees with reading attributes ---------
+def _facts_read_as_attributes(table: sa.Table) -> tuple[object, ...]:
+    return tuple(map(_COLUMN_FACTS, table.columns))
+
+
+def test_column_facts_read_from_instance_dicts_are_the_attributes() -> None:
+    codebase = load_codebase(SAMPLE)
+    tables = [entry.table for entry in codebase.hand_written.values()]
+    tables += [model.table for model in codebase.models.values() if model.table is not None]
+    assert tables
+    for table in tables:
+        assert memo_of(table).column_facts == _facts_read_as_attributes(table), table.name
+
+
+class _AlwaysRequiredColumn(sa.Column):  # type: ignore[type-arg]
+    """A column class whose ``nullable`` is a property: its instance dict's entry is not the answer."""
+
+    inherit_cache = True
+
+    @property  # type: ignore[override]
+    def nullable(self) -> bool:
+        return False
+
+    @nullable.setter
+    def nullable(self, value: bool) -> None:
+        self.__dict__["nullable"] = value  # kept, never read back
+
+
+def test_a_column_class_with_a_fact_as_property_is_read_through_its_attributes() -> None:
+    table = sa.Table("notes", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True))
+    table.append_column(_AlwaysRequiredColumn("body", sa.Text, nullable=True))
+    assert table.c.body.__dict__["nullable"] is True  # what a dict read would wrongly take
+
+    assert memo_of(table).column_facts == _facts_read_as_attributes(table)
+    assert snapshot_of_table(table).column_map["body"].nullable is False
+
+
+def test_a_fact_missing_from_a_column_dict_is_read_from_its_class() -> None:
+    table = _orders()
+    del table.c.total.__dict__["onupdate"]  # the attribute now comes from ColumnClause: None
+
+    assert memo_of(table).column_facts == _facts_read_as_attributes(table)
